@@ -1,0 +1,45 @@
+"""store: news.articles → the table store, in batches, one transaction each.
+
+Events are acknowledged only after their batch is written (`take_events` acks after the
+loop body), so a crash before the write redelivers them, and the upsert makes that harmless.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from faust import StreamT
+from faust.streams import Stream
+
+from pipeline.app import app, settings
+from pipeline.errors import RejectedArticle
+from pipeline.records import decode_record
+from pipeline.routing import send_dead_letter
+from pipeline.store import open_store
+from pipeline.topics import topic
+from pipeline.topology import stage
+from schemas.article import Article
+
+__all__ = ["store"]
+
+STAGE = stage("store")
+
+
+@app.agent(topic(STAGE.source), name=STAGE.name)
+async def store(stream: StreamT[bytes]) -> None:
+    article_store = open_store(settings.resolved_store_url)
+    await article_store.open()
+    batches = cast(Stream[bytes], stream).take_events(
+        settings.store_batch_size, within=settings.store_batch_seconds
+    )
+    try:
+        async for events in batches:
+            batch: list[Article] = []
+            for event in events:
+                try:
+                    batch.append(decode_record(event.value, Article))
+                except RejectedArticle as error:
+                    await send_dead_letter(event, STAGE, error)
+            await article_store.upsert(batch)
+    finally:
+        await article_store.close()

@@ -1,0 +1,39 @@
+"""The one Faust app. Settings are read once, here, when the worker process starts."""
+
+from __future__ import annotations
+
+import faust
+
+import schemas.codec  # noqa: F401 - registers the orjson codec before any record is used
+from pipeline.settings import Settings, load_settings
+
+__all__ = ["app", "settings"]
+
+settings: Settings = load_settings()
+
+
+def broker_urls(bootstrap: str) -> list[str]:
+    """`host1:9092,host2:9092` as Faust's list of `kafka://` URLs."""
+    return [f"kafka://{host.strip()}" for host in bootstrap.split(",") if host.strip()]
+
+
+app = faust.App(
+    settings.app_id,
+    broker=broker_urls(settings.kafka_bootstrap),
+    store="memory://",
+    datadir=str(settings.data_dir / "faust"),
+    topic_partitions=settings.partitions,
+    topic_replication_factor=settings.replication_factor,
+    topic_allow_declare=True,
+    consumer_auto_offset_reset="earliest",
+    web_host=settings.web_host,
+    web_port=settings.web_port,
+    web_bind=settings.web_host,
+    # Each record is small and the flow is linear: batch on the producer side.
+    producer_linger_ms=5,
+    producer_max_batch_size=256 * 1024,
+    stream_buffer_maxsize=8192,
+    broker_commit_every=2000,
+    autodiscover=False,
+    origin="pipeline.app",
+)

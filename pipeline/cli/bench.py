@@ -1,0 +1,46 @@
+"""`newswire bench …`: benchmarks that print their numbers."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from pipeline.cli import main, pass_settings
+from pipeline.cli.local import local_broker
+from pipeline.settings import Settings
+
+__all__ = ["bench"]
+
+
+@main.group()
+def bench() -> None:
+    """Measure throughput on real news (prints numbers; changes nothing)."""
+
+
+@bench.command("flow")
+@click.option("--count", default=10_000, show_default=True, help="Articles to push through.")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    help="Folder with the real news corpora (env NEWSWIRE_BENCH_DATA_DIR).",
+)
+@pass_settings
+def bench_flow(settings: Settings, count: int, data_dir: Path | None) -> None:
+    """normalize → store articles/s, and a bare aiokafka loop on the same records."""
+    from pipeline.bench.corpus import cycled_raw_records, load_corpus
+    from pipeline.bench.flow import bare_loop_rate, pipeline_rate
+
+    articles, origin = load_corpus(data_dir or settings.bench_data_dir)
+    records = list(cycled_raw_records(articles, count))
+    with local_broker(settings):
+        click.echo(
+            f"flow: {count:,} articles ({len(articles):,} real articles cycled from {origin}), "
+            f"{settings.partitions} partitions, broker {settings.kafka_bootstrap}"
+        )
+        bare = asyncio.run(bare_loop_rate(settings.kafka_bootstrap, records, settings.partitions))
+        click.echo(f"  bare aiokafka consume→produce loop: {bare:10,.0f} articles/s")
+        flow = pipeline_rate(settings, records)
+        click.echo(f"  newswire normalize→store, 1 worker: {flow:10,.0f} articles/s")
+        click.echo(f"  ratio pipeline / bare loop:          {flow / bare:10.2f}")

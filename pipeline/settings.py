@@ -1,0 +1,119 @@
+"""Configuration: one frozen `Settings`, read once from `NEWSWIRE_*` variables and CLI flags.
+
+Domain code never reads the environment; it takes `Settings` or one of its small
+sub-models (`CleaningSettings`, `BrokerSettings`). Every field here is a row of the
+configuration table in the README.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["BrokerSettings", "CleaningSettings", "Settings", "load_settings"]
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "newswire"
+
+
+class CleaningSettings(BaseModel):
+    """What normalize accepts: size limits and how far in the future a date may lie."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_raw_bytes: int = 2_000_000
+    min_body_chars: int = 40
+    max_title_chars: int = 300
+    max_future_days: float = 2.0
+
+
+class BrokerSettings(BaseModel):
+    """How the local single-node KRaft broker is assembled and started."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kafka_version: str
+    cache_dir: Path
+    host: str
+    port: int
+    controller_port: int
+    heap: str
+    data_dir: Path
+
+
+class Settings(BaseSettings):
+    """All settings; environment variables are the field names upper-cased with `NEWSWIRE_`."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_", frozen=True, extra="ignore")
+
+    kafka_bootstrap: str = Field(
+        "127.0.0.1:9092", description="Kafka bootstrap servers, comma-separated host:port."
+    )
+    app_id: str = Field(
+        "newswire", description="Faust app id: the consumer group and table prefix."
+    )
+    topic_prefix: str = Field(
+        "",
+        description="Prefix of every pipeline topic name (e.g. `staging.` → `staging.news.raw`).",
+    )
+    partitions: int = Field(4, ge=1, description="Partitions of each pipeline topic.")
+    replication_factor: int = Field(1, ge=1, description="Replication factor of created topics.")
+    data_dir: Path = Field(
+        Path(".newswire"), description="Where the worker keeps local state (SQLite store, tables)."
+    )
+    store_url: str = Field(
+        "", description="Table store URL, `sqlite:///PATH`; default: `DATA_DIR/newswire.db`."
+    )
+    store_batch_size: int = Field(500, ge=1, description="Most articles per store transaction.")
+    store_batch_seconds: float = Field(0.2, gt=0, description="Longest wait to fill a batch.")
+    web_host: str = Field("127.0.0.1", description="Address of the worker's web server.")
+    web_port: int = Field(6066, description="Port of the worker's web server.")
+    log_level: str = Field("info", description="Worker log level.")
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Per-user cache for downloaded parts (Kafka jars).",
+    )
+    kafka_version: str = Field("4.0.0", description="Apache Kafka version of the local broker.")
+    broker_port: int = Field(9092, description="Client port of the local broker.")
+    broker_controller_port: int = Field(9093, description="KRaft controller port (local broker).")
+    broker_heap: str = Field("512m", description="Java heap of the local broker.")
+    bench_data_dir: Path = Field(
+        Path("../shared/data"), description="Real news corpora the benchmarks read."
+    )
+    max_raw_bytes: int = Field(2_000_000, description="Larger raw records are dead-lettered.")
+    min_body_chars: int = Field(40, description="Shorter bodies are dead-lettered.")
+
+    def topic_name(self, name: str) -> str:
+        """The Kafka name of pipeline topic `name` (e.g. `news.raw`), with the prefix."""
+        return f"{self.topic_prefix}{name}"
+
+    @property
+    def cleaning(self) -> CleaningSettings:
+        return CleaningSettings(
+            max_raw_bytes=self.max_raw_bytes, min_body_chars=self.min_body_chars
+        )
+
+    @property
+    def broker(self) -> BrokerSettings:
+        return BrokerSettings(
+            kafka_version=self.kafka_version,
+            cache_dir=self.cache_dir,
+            host="127.0.0.1",
+            port=self.broker_port,
+            controller_port=self.broker_controller_port,
+            heap=self.broker_heap,
+            data_dir=self.cache_dir / "broker" / f"kafka-{self.kafka_version}-{self.broker_port}",
+        )
+
+    @property
+    def resolved_store_url(self) -> str:
+        return self.store_url or f"sqlite:///{self.data_dir / 'newswire.db'}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment once; CLI flags come in as `overrides` (None means not given)."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,61 @@
+"""news.clean and news.articles: the cleaned article, and the output record stored and served."""
+
+from typing import Literal
+
+import faust
+
+from schemas.codec import RECORD_OPTIONS
+
+__all__ = ["Article", "CleanArticle", "Entity", "StoryKind"]
+
+StoryKind = Literal["new", "duplicate", "same_story"]
+
+
+class CleanArticle(faust.Record, **RECORD_OPTIONS):
+    """A validated, cleaned article keyed by its stable `id`.
+
+    `published_at` is ISO 8601 in UTC (or null when the source gave no date);
+    `flags` says what cleaning did (e.g. `boilerplate_stripped`, `title_from_body`).
+    """
+
+    id: str
+    title: str
+    body: str
+    word_count: int
+    normalized_at: float
+    url: str | None = None
+    source: str | None = None
+    published_at: str | None = None
+    language: str | None = None
+    external_id: str | None = None
+    extraction: str | None = None
+    received_at: float | None = None
+    flags: list[str] = []  # noqa: RUF012 - faust copies defaults per instance
+    schema_version: int = 1
+
+
+class Entity(faust.Record, **RECORD_OPTIONS):
+    """A named entity in canonical form, with its count and first character offset."""
+
+    text: str
+    label: str
+    count: int
+    first_offset: int
+    in_title: bool
+
+
+class Article(CleanArticle, **RECORD_OPTIONS):
+    """The output record on news.articles and in the store.
+
+    `entities` is filled by enrich; the story fields by dedupe. Until those stages
+    run, they keep their defaults (no entities, no decision).
+    """
+
+    entities: list[Entity] = []  # noqa: RUF012
+    kind: StoryKind | None = None
+    story_id: str | None = None
+    duplicate_of: str | None = None
+    related_to: str | None = None
+    similarity: float | None = None
+    method: str | None = None
+    algo_version: str | None = None

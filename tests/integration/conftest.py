@@ -1,0 +1,128 @@
+"""A worker process on the real broker, isolated per test module by a topic prefix and app id."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipeline.settings import Settings
+from pipeline.topics_admin import create_pipeline_topics
+
+pytestmark = pytest.mark.integration
+
+
+def wait_until(condition: Callable[[], object], timeout: float, what: str) -> object:
+    """Poll `condition` until it returns something truthy; fail with `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        # A short poll interval, not a synchronisation sleep: the condition decides.
+        time.sleep(0.1)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Pipeline:
+    """One isolated pipeline: its settings, the env that selects it, and its store file."""
+
+    settings: Settings
+    env: dict[str, str]
+    store_path: Path
+
+    def topic(self, name: str) -> str:
+        return self.settings.topic_name(name)
+
+    def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Run `newswire ARGS…` against this pipeline."""
+        return subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def stored(self, sql: str = "SELECT id, record FROM articles") -> list[tuple[object, ...]]:
+        """Rows of the worker's SQLite store ([] until the store exists)."""
+        if not self.store_path.exists():
+            return []
+        with sqlite3.connect(f"file:{self.store_path}?mode=ro", uri=True) as conn:
+            try:
+                return list(conn.execute(sql))
+            except sqlite3.OperationalError:  # the worker has not created the table yet
+                return []
+
+
+@pytest.fixture(scope="module")
+def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    tag = uuid.uuid4().hex[:8]
+    data_dir = tmp_path_factory.mktemp(f"pipeline-{tag}")
+    env = {
+        **os.environ,
+        "NEWSWIRE_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "NEWSWIRE_TOPIC_PREFIX": f"t{tag}.",
+        "NEWSWIRE_APP_ID": f"newswire-test-{tag}",
+        "NEWSWIRE_DATA_DIR": str(data_dir),
+        "NEWSWIRE_WEB_PORT": str(_free_port()),
+        "NEWSWIRE_STORE_BATCH_SECONDS": "0.05",
+    }
+    settings = Settings(
+        kafka_bootstrap=kafka_bootstrap,
+        topic_prefix=f"t{tag}.",
+        app_id=f"newswire-test-{tag}",
+        data_dir=data_dir,
+    )
+    asyncio.run(create_pipeline_topics(settings))
+    return Pipeline(settings=settings, env=env, store_path=data_dir / "newswire.db")
+
+
+@pytest.fixture(scope="module")
+def worker(pipeline: Pipeline) -> Iterator[subprocess.Popen[bytes]]:
+    """`newswire worker` as a subprocess on the module's pipeline; stopped with SIGTERM."""
+    log_path = pipeline.settings.data_dir / "worker.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "worker"],
+            env=pipeline.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.returncode not in (0, -signal.SIGTERM):
+            sys.stderr.write(log_path.read_text(errors="replace")[-5000:])
+
+
+@pytest.fixture(scope="session")
+def wait() -> Callable[[Callable[[], object], float, str], object]:
+    """`wait(condition, timeout, what)`: poll a condition with a deadline."""
+    return wait_until
