@@ -87,8 +87,7 @@ _EMOJI = "\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001f
 _STRAY_ZWJ = re.compile(f"(?<![{_EMOJI}\ufe0f]){_ZWJ}|{_ZWJ}(?![{_EMOJI}])")
 # Tag characters only mean something after 🏴 (subdivision flags such as Scotland's).
 _STRAY_TAGS = re.compile("(?<![\U0001f3f4\U000e0020-\U000e007f])[\U000e0020-\U000e007f]+")
-_SPACES = re.compile(r"[ \t]+")
-_LINE_EDGES = re.compile(r" ?\n ?")
+_ANY_TAG = re.compile("[\U000e0020-\U000e007f]")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
@@ -102,12 +101,19 @@ def clean_text(text: str) -> str:
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.translate(_CLEAN_TABLE)
-    text = _STRAY_TAGS.sub("", _STRAY_ZWJ.sub("", text))
+    # The context rules are regexes that scan every character: run them only when needed.
+    if _ZWJ in text:
+        text = _STRAY_ZWJ.sub("", text)
+    if _ANY_TAG.search(text):
+        text = _STRAY_TAGS.sub("", text)
     # NFC after removal, so a mark once separated from its base by a ZWSP composes too.
     text = unicodedata.normalize("NFC", text)
-    text = _SPACES.sub(" ", text)
-    text = _LINE_EDGES.sub("\n", text)
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    # Spaces and tabs collapse and line edges are stripped by str.split, at C speed:
+    # every other whitespace character is already a space or a line break here.
+    text = "\n".join(" ".join(line.split()) for line in text.split("\n"))
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
 
 
 def clean_title(text: str) -> str:
@@ -237,6 +243,10 @@ def title_and_lead(title: str, body: str, max_title_chars: int) -> tuple[str, st
     return _first_sentence(title), new_body, True
 
 
+_SYMBOL_TOKEN = re.compile(r"\s(?:[^\w\s]|_)+(?=\s)")
+
+
 def word_count(text: str) -> int:
     """Count whitespace-separated tokens holding at least one letter or digit."""
-    return sum(1 for token in text.split() if any(char.isalnum() for char in token))
+    # All tokens, less those made only of punctuation and symbols (one C-speed scan each).
+    return len(text.split()) - len(_SYMBOL_TOKEN.findall(f" {text} "))
