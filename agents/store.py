@@ -6,6 +6,7 @@ loop body), so a crash before the write redelivers them, and the upsert makes th
 
 from __future__ import annotations
 
+import asyncio
 from typing import cast
 
 from faust import StreamT
@@ -42,4 +43,5 @@ async def store(stream: StreamT[bytes]) -> None:
                     await send_dead_letter(event, STAGE, error)
             await article_store.upsert(batch)
     finally:
-        await article_store.close()
+        # Shielded: a worker that is shutting down cancels agents, and the close must finish.
+        await asyncio.shield(article_store.close())

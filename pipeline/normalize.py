@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
 import fastjsonschema
+import orjson
 
 from pipeline.dates import iso_utc, parse_published
 from pipeline.errors import BodyTooShort, MissingBody, NotJson, SchemaViolation, TooLarge
@@ -69,7 +69,8 @@ def clean_article(raw: RawArticle, limits: CleaningSettings, now: datetime) -> C
         flags.append("title_from_body")
     if len(body) < limits.min_body_chars:
         raise BodyTooShort(
-            f"body has {len(body)} characters after cleaning; the minimum is {limits.min_body_chars}"
+            f"body has {len(body)} characters after cleaning; "
+            f"the minimum is {limits.min_body_chars}"
         )
     published_at = None
     if raw.published is not None and raw.published.strip():

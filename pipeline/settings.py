@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["BrokerSettings", "CleaningSettings", "Settings", "load_settings"]
@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSWIRE_", frozen=True, extra="ignore")
 
     kafka_bootstrap: str = Field(
-        "127.0.0.1:9092", description="Kafka bootstrap servers, comma-separated host:port."
+        "",
+        description="Kafka bootstrap servers, comma-separated host:port; "
+        "default: the local broker, `127.0.0.1:BROKER_PORT`.",
     )
     app_id: str = Field(
         "newswire", description="Faust app id: the consumer group and table prefix."
@@ -90,6 +92,13 @@ class Settings(BaseSettings):
     def topic_name(self, name: str) -> str:
         """The Kafka name of pipeline topic `name` (e.g. `news.raw`), with the prefix."""
         return f"{self.topic_prefix}{name}"
+
+    @model_validator(mode="after")
+    def _default_bootstrap(self) -> Settings:
+        # Unset means the local broker, wherever its port is.
+        if not self.kafka_bootstrap:
+            object.__setattr__(self, "kafka_bootstrap", f"127.0.0.1:{self.broker_port}")
+        return self
 
     @property
     def cleaning(self) -> CleaningSettings:

@@ -12,4 +12,5 @@ def run_worker() -> None:
     import agents  # noqa: F401 - registers the agents on the app
     from pipeline.app import app, settings
 
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # Faust creates only the last level
     faust.Worker(app, loglevel=settings.log_level.upper()).execute_from_commandline()

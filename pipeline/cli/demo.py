@@ -55,7 +55,13 @@ def demo(settings: Settings) -> None:
     """Run everything locally and feed it the bundled sample news; Ctrl-C stops it all."""
     with local_broker(settings):
         asyncio.run(create_pipeline_topics(settings))
-        worker = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "worker"])
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        log_path = settings.data_dir / "worker.log"
+        with log_path.open("ab") as log:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "pipeline.cli", "worker"], stdout=log, stderr=log
+            )
+        click.echo(f"started the worker (log: {log_path}) …")
         web = f"http://{settings.web_host}:{settings.web_port}/"
         try:
             _wait_for_web(web, worker, timeout=120)
@@ -68,6 +74,7 @@ def demo(settings: Settings) -> None:
                 f"  web UI:       {web}\n"
                 f"  output:       .venv/bin/newswire tail --from-beginning\n"
                 f"  store:        {settings.resolved_store_url}\n"
+                f"  worker log:   {log_path}\n"
                 f"  stop:         Ctrl-C\n"
             )
             worker.wait()
