@@ -64,6 +64,29 @@ class Pipeline:
             check=False,
         )
 
+    def start_worker(self, name: str, **env: str) -> subprocess.Popen[bytes]:
+        """`newswire worker` as a subprocess (log: DATA_DIR/NAME.log); stop it with stop_worker."""
+        log_path = self.settings.data_dir / f"{name}.log"
+        with log_path.open("wb") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "pipeline.cli", "worker"],
+                env={**self.env, "NEWSWIRE_WEB_PORT": str(_free_port()), **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def stop_worker(self, proc: subprocess.Popen[bytes], name: str) -> None:
+        """SIGTERM, then SIGKILL after 30 s; print the log tail if it did not exit cleanly."""
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.returncode not in (0, -signal.SIGTERM):
+            log = self.settings.data_dir / f"{name}.log"
+            sys.stderr.write(log.read_text(errors="replace")[-5000:])
+
     def stored(self, sql: str = "SELECT id, record FROM articles") -> list[tuple[object, ...]]:
         """Rows of the worker's SQLite store ([] until the store exists)."""
         if not self.store_path.exists():
@@ -85,7 +108,7 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "NEWSWIRE_TOPIC_PREFIX": f"t{tag}.",
         "NEWSWIRE_APP_ID": f"newswire-test-{tag}",
         "NEWSWIRE_DATA_DIR": str(data_dir),
-        "NEWSWIRE_WEB_PORT": str(_free_port()),
+        "NEWSWIRE_STORE_URL": f"sqlite:///{data_dir / 'newswire.db'}",
         "NEWSWIRE_STORE_BATCH_SECONDS": "0.05",
     }
     settings = Settings(
@@ -101,25 +124,11 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="module")
 def worker(pipeline: Pipeline) -> Iterator[subprocess.Popen[bytes]]:
     """`newswire worker` as a subprocess on the module's pipeline; stopped with SIGTERM."""
-    log_path = pipeline.settings.data_dir / "worker.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "worker"],
-            env=pipeline.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    proc = pipeline.start_worker("worker")
     try:
         yield proc
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.returncode not in (0, -signal.SIGTERM):
-            sys.stderr.write(log_path.read_text(errors="replace")[-5000:])
+        pipeline.stop_worker(proc, "worker")
 
 
 @pytest.fixture(scope="session")
