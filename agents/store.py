@@ -2,19 +2,24 @@
 
 Events are acknowledged only after their batch is written (`take_events` acks after the
 loop body), so a crash before the write redelivers them, and the upsert makes that harmless.
+A failing write (store down, disk full, database locked) is retried with back-off, never
+skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import cast
 
 from faust import StreamT
 from faust.streams import Stream
+from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.app import app, settings
 from pipeline.errors import RejectedArticle
 from pipeline.records import decode_record
+from pipeline.retry import retry_forever
 from pipeline.routing import send_dead_letter
 from pipeline.store import open_store
 from pipeline.topics import topic
@@ -41,7 +46,11 @@ async def store(stream: StreamT[bytes]) -> None:
                     batch.append(decode_record(event.value, Article))
                 except RejectedArticle as error:
                     await send_dead_letter(event, STAGE, error)
-            await article_store.upsert(batch)
+            await retry_forever(
+                partial(article_store.upsert, batch),
+                what="store write",
+                retry_on=(SQLAlchemyError, OSError),
+            )
     finally:
         # Shielded: a worker that is shutting down cancels agents, and the close must finish.
         await asyncio.shield(article_store.close())
