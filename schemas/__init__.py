@@ -4,8 +4,16 @@
 on news.articles (and in the store), `deadletter.DeadLetter` on news.deadletter.
 """
 
-from schemas.article import Article, CleanArticle, Entity
+from schemas.article import Article, CleanArticle, EnrichedArticle, Entity
 from schemas.deadletter import DeadLetter, DeadLetterReason
 from schemas.raw import RawArticle
 
-__all__ = ["Article", "CleanArticle", "DeadLetter", "DeadLetterReason", "Entity", "RawArticle"]
+__all__ = [
+    "Article",
+    "CleanArticle",
+    "DeadLetter",
+    "DeadLetterReason",
+    "EnrichedArticle",
+    "Entity",
+    "RawArticle",
+]

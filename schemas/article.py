@@ -6,7 +6,7 @@ import faust
 
 from schemas.codec import RECORD_OPTIONS
 
-__all__ = ["Article", "CleanArticle", "Entity", "StoryKind"]
+__all__ = ["Article", "CleanArticle", "EnrichedArticle", "Entity", "StoryKind"]
 
 StoryKind = Literal["new", "duplicate", "same_story"]
 
@@ -44,14 +44,25 @@ class Entity(faust.Record, **RECORD_OPTIONS):
     in_title: bool
 
 
-class Article(CleanArticle, **RECORD_OPTIONS):
-    """The output record on news.articles and in the store.
+class EnrichedArticle(CleanArticle, **RECORD_OPTIONS):
+    """news.enriched: a clean article with its named entities in canonical form.
 
-    `entities` is filled by enrich; the story fields by dedupe. Until those stages
-    run, they keep their defaults (no entities, no decision).
+    `ner_truncated` says the body was cut to the NER length limit before tagging
+    (entities past the cut are missing); `enriched_at` is when enrich finished it.
     """
 
     entities: list[Entity] = []  # noqa: RUF012
+    ner_truncated: bool = False
+    enriched_at: float | None = None
+
+
+class Article(EnrichedArticle, **RECORD_OPTIONS):
+    """The output record on news.articles and in the store.
+
+    The story fields are filled by dedupe; until that stage runs they keep their
+    defaults (no decision).
+    """
+
     kind: StoryKind | None = None
     story_id: str | None = None
     duplicate_of: str | None = None
