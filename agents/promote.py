@@ -1,4 +1,4 @@
-"""promote: news.clean → news.articles, standing in for enrich → dedupe until they exist."""
+"""promote: news.enriched → news.articles, standing in for dedupe until it exists."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pipeline.records import promote as to_article
 from pipeline.routing import forward
 from pipeline.topics import topic
 from pipeline.topology import stage
-from schemas.article import CleanArticle
+from schemas.article import EnrichedArticle
 
 __all__ = ["promote"]
 
@@ -20,4 +20,4 @@ STAGE = stage("promote")
 @app.agent(topic(STAGE.source), name=STAGE.name)
 async def promote(stream: StreamT[bytes]) -> None:
     async for event in stream.events():
-        await forward(event, STAGE, lambda data: to_article(decode_record(data, CleanArticle)))
+        await forward(event, STAGE, lambda data: to_article(decode_record(data, EnrichedArticle)))

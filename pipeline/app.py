@@ -39,6 +39,8 @@ app = faust.App(
     stream_buffer_maxsize=8192,
     producer_linger=0.005,
     producer_max_batch_size=512 * 1024,
+    # Records up to the raw size limit (and their enriched forms) must fit in a request.
+    producer_max_request_size=settings.max_message_bytes,
     broker_commit_every=2000,
     autodiscover=False,
     origin="pipeline.app",

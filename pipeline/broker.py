@@ -257,11 +257,16 @@ async def wait_for_broker(bootstrap: str, timeout: float) -> None:
 
 
 async def ensure_topics(
-    bootstrap: str, partitions: Mapping[str, int], replication_factor: int, timeout: float = 30
+    bootstrap: str,
+    partitions: Mapping[str, int],
+    replication_factor: int,
+    timeout: float = 30,
+    configs: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Create the missing topics, wait until every partition has a leader; return those created.
 
-    A topic that already exists is fine unless it has fewer partitions than asked for.
+    `configs` are topic configs for the topics created (e.g. `max.message.bytes`); a topic
+    that already exists keeps its own, and is fine unless it has fewer partitions than asked.
     """
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
     try:
@@ -273,7 +278,10 @@ async def ensure_topics(
             missing = [t for t in partitions if t not in existing]
             created: list[str] = []
             if missing:
-                new = [NewTopic(t, partitions[t], replication_factor) for t in missing]
+                new = [
+                    NewTopic(t, partitions[t], replication_factor, topic_configs=dict(configs or {}))
+                    for t in missing
+                ]
                 response = await admin.create_topics(new, timeout_ms=int(timeout * 1000))
                 for topic, code, *rest in response.topic_errors:
                     if code == 0:

@@ -8,7 +8,8 @@
     ├── TooLarge                     too_large: over the size limit
     ├── UnparseableDate              unparseable_date: a date no known format reads
     ├── DateOutOfRange               date_out_of_range: parsed, but absurd (far future, < 1800)
-    └── BadUrl                       bad_url: not an absolute http(s) URL
+    ├── BadUrl                       bad_url: not an absolute http(s) URL
+    └── NerFailed                    ner_failed: spaCy raised on this article
 
 Anything else raised inside an agent is a bug: the worker logs it loudly.
 """
@@ -24,6 +25,7 @@ __all__ = [
     "BodyTooShort",
     "DateOutOfRange",
     "MissingBody",
+    "NerFailed",
     "NotJson",
     "RejectedArticle",
     "SchemaViolation",
@@ -72,3 +74,7 @@ class DateOutOfRange(RejectedArticle):
 
 class BadUrl(RejectedArticle):
     reason: ClassVar[DeadLetterReason] = "bad_url"
+
+
+class NerFailed(RejectedArticle):
+    reason: ClassVar[DeadLetterReason] = "ner_failed"

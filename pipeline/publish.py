@@ -42,6 +42,7 @@ async def publish_articles(
     *,
     on_sent: Callable[[ParsedArticle], None] = lambda _: None,
     on_rejected: Callable[[ParseFailure], None] = lambda _: None,
+    max_request_size: int = 4 * 1024 * 1024,
 ) -> PublishSummary:
     """Send every parsed article to `topic`; report failures through `on_rejected`.
 
@@ -55,7 +56,7 @@ async def publish_articles(
         enable_idempotence=True,
         linger_ms=10,
         max_batch_size=512 * 1024,
-        max_request_size=4 * 1024 * 1024,
+        max_request_size=max_request_size,
         client_id="newswire-publish",
     )
     await producer.start()

@@ -8,7 +8,7 @@ import faust
 import orjson
 
 from pipeline.errors import NotJson, SchemaViolation
-from schemas.article import Article, CleanArticle
+from schemas.article import Article, EnrichedArticle
 
 __all__ = ["decode_record", "promote"]
 
@@ -33,6 +33,6 @@ def decode_record(data: bytes, model: type[R]) -> R:
         raise SchemaViolation(f"not a {model.__name__}: {exc}") from None
 
 
-def promote(clean: CleanArticle) -> Article:
-    """A clean article as an output record, with no entities and no story decision yet."""
-    return Article(**clean.asdict())
+def promote(enriched: EnrichedArticle) -> Article:
+    """An enriched article as an output record, with no story decision yet."""
+    return Article(**enriched.asdict())

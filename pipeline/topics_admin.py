@@ -17,4 +17,5 @@ async def create_pipeline_topics(settings: Settings, timeout: float = 60) -> lis
         {settings.topic_name(t): settings.partitions for t in PIPELINE_TOPICS},
         settings.replication_factor,
         timeout,
+        configs={"max.message.bytes": str(settings.max_message_bytes)},
     )

@@ -1,8 +1,8 @@
 """The flow as data: which stage reads which topic and writes which, in one table.
 
 Adding a stage is adding a row here and an agent module in `agents/`; nothing else is
-rewired. Until enrich and dedupe exist, `promote` carries clean articles straight on to
-news.articles as output records with no entities and no story decision.
+rewired. Until dedupe exists, `promote` carries enriched articles straight on to
+news.articles as output records with no story decision.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage("normalize", source=RAW, sink=CLEAN),
-    Stage("promote", source=CLEAN, sink=ARTICLES),
+    Stage("enrich", source=CLEAN, sink=ENRICHED),
+    Stage("promote", source=ENRICHED, sink=ARTICLES),
     Stage("store", source=ARTICLES, sink=None),
 )
 

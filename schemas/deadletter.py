@@ -17,6 +17,7 @@ DeadLetterReason = Literal[
     "unparseable_date",
     "date_out_of_range",
     "bad_url",
+    "ner_failed",
 ]
 DEAD_LETTER_REASONS: tuple[str, ...] = get_args(DeadLetterReason)
 

@@ -12,7 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -49,6 +49,7 @@ class Pipeline:
     settings: Settings
     env: dict[str, str]
     store_path: Path
+    web_ports: dict[str, int] = field(default_factory=dict)
 
     def topic(self, name: str) -> str:
         return self.settings.topic_name(name)
@@ -67,10 +68,11 @@ class Pipeline:
     def start_worker(self, name: str, **env: str) -> subprocess.Popen[bytes]:
         """`newswire worker` as a subprocess (log: DATA_DIR/NAME.log); stop it with stop_worker."""
         log_path = self.settings.data_dir / f"{name}.log"
+        self.web_ports[name] = _free_port()
         with log_path.open("wb") as log:
             return subprocess.Popen(
                 [sys.executable, "-m", "pipeline.cli", "worker"],
-                env={**self.env, "NEWSWIRE_WEB_PORT": str(_free_port()), **env},
+                env={**self.env, "NEWSWIRE_WEB_PORT": str(self.web_ports[name]), **env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

