@@ -279,7 +279,9 @@ async def ensure_topics(
             created: list[str] = []
             if missing:
                 new = [
-                    NewTopic(t, partitions[t], replication_factor, topic_configs=dict(configs or {}))
+                    NewTopic(
+                        t, partitions[t], replication_factor, topic_configs=dict(configs or {})
+                    )
                     for t in missing
                 ]
                 response = await admin.create_topics(new, timeout_ms=int(timeout * 1000))
