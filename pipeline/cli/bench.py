@@ -30,7 +30,8 @@ def bench() -> None:
 def bench_flow(settings: Settings, count: int, data_dir: Path | None) -> None:
     """normalize → store articles/s, and a bare aiokafka loop on the same records."""
     from pipeline.bench.corpus import cycled_raw_records, load_corpus
-    from pipeline.bench.flow import bare_loop_rate, pipeline_rate
+    from pipeline.bench.flow import backlog_rate, bare_loop_rate
+    from pipeline.bench.worker import BenchWorker
 
     articles, origin = load_corpus(data_dir or settings.bench_data_dir)
     records = list(cycled_raw_records(articles, count))
@@ -41,6 +42,32 @@ def bench_flow(settings: Settings, count: int, data_dir: Path | None) -> None:
         )
         bare = asyncio.run(bare_loop_rate(settings.kafka_bootstrap, records, settings.partitions))
         click.echo(f"  bare aiokafka consume→produce loop: {bare:10,.0f} articles/s")
-        flow = pipeline_rate(settings, records)
+        with BenchWorker(settings) as worker:
+            worker.start()
+            flow = backlog_rate(worker, records)
         click.echo(f"  newswire normalize→store, 1 worker: {flow:10,.0f} articles/s")
         click.echo(f"  ratio pipeline / bare loop:          {flow / bare:10.2f}")
+
+
+@bench.command("enrich")
+@click.option("--count", default=2_000, show_default=True, help="Articles in the backlog.")
+@click.option("--latency-seconds", default=60.0, show_default=True, help="Length of the paced run.")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    help="Folder with the real news corpora (env NEWSWIRE_BENCH_DATA_DIR).",
+)
+@pass_settings
+def bench_enrich(
+    settings: Settings, count: int, latency_seconds: float, data_dir: Path | None
+) -> None:
+    """Pipeline articles/s with NER against bare spaCy, and latency at half that load."""
+    from pipeline.bench.corpus import cycled_raw_records, load_corpus
+    from pipeline.bench.enrich import enrich_benchmark
+
+    articles, origin = load_corpus(data_dir or settings.bench_data_dir)
+    records = list(cycled_raw_records(articles, count * 2))
+    with local_broker(settings):
+        click.echo(f"corpus: {len(articles):,} real articles from {origin}, cycled")
+        for line in enrich_benchmark(settings, records[:count], records[count:], latency_seconds):
+            click.echo(line)

@@ -134,8 +134,9 @@ class SqlArticleStore:
     async def upsert(self, batch: Sequence[Article]) -> None:
         if not batch:
             return
-        # Last write wins within a batch, as it would across batches.
-        rows = list({a.id: _row(a, time.time()) for a in batch}.values())
+        # Last write wins within a batch, as it would across batches; one time per transaction.
+        now = time.time()
+        rows = list({a.id: _row(a, now) for a in batch}.values())
         stmt = sqlite_insert(articles)
         stmt = stmt.on_conflict_do_update(
             index_elements=[articles.c.id], set_={c: stmt.excluded[c] for c in _UPDATED}
