@@ -16,11 +16,11 @@ from faust.streams import Stream
 from faust.types import EventT
 
 from pipeline.app import app, settings
-from pipeline.enrich import enriched_article, ner_request
+from pipeline.enrich import enriched_article, ner_request, without_entities
 from pipeline.errors import RejectedArticle
 from pipeline.ner import NerPool
 from pipeline.records import decode_record
-from pipeline.routing import emit, send_dead_letter
+from pipeline.routing import emit, forward, send_dead_letter
 from pipeline.topics import topic
 from pipeline.topology import stage
 from schemas.article import CleanArticle
@@ -39,6 +39,12 @@ def _chunks(
 
 @app.agent(topic(STAGE.source), name=STAGE.name)
 async def enrich(stream: StreamT[bytes]) -> None:
+    if not settings.ner_enabled:  # the non-NLP path: same topics, no entities
+        async for event in stream.events():
+            await forward(
+                event, STAGE, lambda data: without_entities(decode_record(data, CleanArticle))
+            )
+        return
     pool = NerPool(
         processes=settings.ner_processes,
         model=settings.spacy_model or None,

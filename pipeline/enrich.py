@@ -7,7 +7,7 @@ from pipeline.errors import NerFailed
 from pipeline.ner import NerRequest, NerResult
 from schemas.article import CleanArticle, EnrichedArticle, Entity
 
-__all__ = ["enriched_article", "ner_request"]
+__all__ = ["enriched_article", "ner_request", "without_entities"]
 
 
 def ner_request(article: CleanArticle) -> NerRequest:
@@ -33,3 +33,8 @@ def enriched_article(article: CleanArticle, result: NerResult, now: float) -> En
         ner_truncated=result.truncated,
         enriched_at=now,
     )
+
+
+def without_entities(article: CleanArticle) -> EnrichedArticle:
+    """`article` passed on by enrich with NER turned off (`NEWSWIRE_NER_ENABLED=false`)."""
+    return EnrichedArticle(**article.asdict())

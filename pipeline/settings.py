@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     broker_port: int = Field(9092, description="Client port of the local broker.")
     broker_controller_port: int = Field(9093, description="KRaft controller port (local broker).")
     broker_heap: str = Field("512m", description="Java heap of the local broker.")
+    ner_enabled: bool = Field(
+        True, description="Run NER in enrich; off, enrich passes articles on with no entities."
+    )
     spacy_model: str = Field(
         "",
         description="spaCy pipeline for NER; default: `en_core_web_sm` if installed, "

@@ -49,7 +49,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 class BenchWorker:
     """One worker process on fresh topics; `stored()` reads its SQLite store."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, **env: str) -> None:
         tag = uuid.uuid4().hex[:8]
         self._tmp = tempfile.TemporaryDirectory(prefix="newswire-bench-")
         self.dir = Path(self._tmp.name)
@@ -62,6 +62,7 @@ class BenchWorker:
             "NEWSWIRE_DATA_DIR": str(self.dir),
             "NEWSWIRE_WEB_PORT": str(free_port()),
             "NEWSWIRE_LOG_LEVEL": "warning",
+            **env,
         }
         self.db = self.dir / "newswire.db"
         self.raw_topic = self.settings.topic_name(RAW)
