@@ -15,6 +15,7 @@ from faust import StreamT
 from faust.streams import Stream
 from faust.types import EventT
 
+from pipeline import metrics
 from pipeline.app import app, settings
 from pipeline.enrich import enriched_article, ner_request, without_entities
 from pipeline.errors import RejectedArticle
@@ -57,6 +58,7 @@ async def enrich(stream: StreamT[bytes]) -> None:
     )
     try:
         async for events in batches:
+            started = time.perf_counter()
             accepted: list[tuple[EventT[bytes], CleanArticle]] = []
             for event in events:
                 try:
@@ -74,6 +76,8 @@ async def enrich(stream: StreamT[bytes]) -> None:
                         await emit(STAGE, enriched_article(article, result, now))
                     except RejectedArticle as error:
                         await send_dead_letter(event, STAGE, error)
+            if accepted:
+                metrics.observe_stage(STAGE.name, time.perf_counter() - started, len(accepted))
     finally:
         # Shielded: a worker that is shutting down cancels agents, and the pool must stop.
         await asyncio.shield(pool.close())

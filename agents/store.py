@@ -9,6 +9,7 @@ skipped.
 from __future__ import annotations
 
 import asyncio
+import time
 from functools import partial
 from typing import cast
 
@@ -16,6 +17,7 @@ from faust import StreamT
 from faust.streams import Stream
 from sqlalchemy.exc import SQLAlchemyError
 
+from pipeline import metrics
 from pipeline.app import app, settings
 from pipeline.errors import RejectedArticle
 from pipeline.records import decode_record
@@ -40,6 +42,7 @@ async def store(stream: StreamT[bytes]) -> None:
     )
     try:
         async for events in batches:
+            started = time.perf_counter()
             batch: list[Article] = []
             for event in events:
                 try:
@@ -51,6 +54,9 @@ async def store(stream: StreamT[bytes]) -> None:
                 what="store write",
                 retry_on=(SQLAlchemyError, OSError),
             )
+            if batch:
+                metrics.observe_stage(STAGE.name, time.perf_counter() - started, len(batch))
+                metrics.observe_stored(batch, time.time())
     finally:
         # Shielded: a worker that is shutting down cancels agents, and the close must finish.
         await asyncio.shield(article_store.close())

@@ -29,6 +29,8 @@ app = faust.App(
     web_host=settings.web_host,
     web_port=settings.web_port,
     web_bind=settings.web_host,
+    # Faust's /table endpoints serve table contents over HTTP: off unless asked for.
+    web_tables_enabled=settings.web_tables_enabled,
     # Faust's consumer runs in its own thread and every fetch is a cross-thread call, so
     # few large fetches beat many small ones (measured: 500-record polls of 1 MiB
     # partition fetches cap one hop near 1,500 articles/s; unbounded polls of 4 MiB

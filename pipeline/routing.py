@@ -13,6 +13,7 @@ from collections.abc import Callable
 import faust
 from faust.types import EventT
 
+from pipeline import metrics
 from pipeline.deadletter import dead_letter
 from pipeline.errors import RejectedArticle
 from pipeline.topics import topic
@@ -45,6 +46,8 @@ async def send_dead_letter(event: EventT[bytes], stage: Stage, error: RejectedAr
         error.reason,
         error.message,
     )
+    where = f"{message.topic}[{message.partition}]@{message.offset}"
+    metrics.observe_dead_letter(stage.name, error.reason, error.message, where)
     await topic(DEADLETTER).send(key=message.key, value=letter.dumps())
 
 
@@ -52,12 +55,14 @@ async def forward(
     event: EventT[bytes], stage: Stage, transform: Callable[[bytes], faust.Record]
 ) -> None:
     """Send `transform(event.value)` to the stage's sink, keyed by the record's `id`."""
+    started = time.perf_counter()
     try:
         record = transform(event.value)
     except RejectedArticle as error:
         await send_dead_letter(event, stage, error)
         return
     await emit(stage, record)
+    metrics.observe_stage(stage.name, time.perf_counter() - started)
 
 
 async def emit(stage: Stage, record: faust.Record) -> None:

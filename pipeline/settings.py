@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     store_batch_seconds: float = Field(0.2, gt=0, description="Longest wait to fill a batch.")
     web_host: str = Field("127.0.0.1", description="Address of the worker's web server.")
     web_port: int = Field(6066, description="Port of the worker's web server.")
+    web_tables_enabled: bool = Field(
+        False, description="Serve Faust's `/table` endpoints (table contents over HTTP)."
+    )
     log_level: str = Field("info", description="Worker log level.")
     cache_dir: Path = Field(
         default_factory=_default_cache_dir,

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from pipeline.settings import Settings
 from pipeline.topics_admin import create_pipeline_topics
+from pipeline.topology import RAW
 
 pytestmark = pytest.mark.integration
 
@@ -64,6 +66,23 @@ class Pipeline:
             timeout=timeout,
             check=False,
         )
+
+    async def asend_raw(self, values: list[bytes]) -> None:
+        """Produce `values` to this pipeline's news.raw as any Kafka client would."""
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            max_request_size=self.settings.max_message_bytes,
+        )
+        await producer.start()
+        try:
+            for value in values:
+                await producer.send_and_wait(self.topic(RAW), value)
+        finally:
+            await producer.stop()
+
+    def send_raw(self, values: list[bytes]) -> None:
+        """`asend_raw` for synchronous tests."""
+        asyncio.run(self.asend_raw(values))
 
     def start_worker(self, name: str, **env: str) -> subprocess.Popen[bytes]:
         """`newswire worker` as a subprocess (log: DATA_DIR/NAME.log); stop it with stop_worker."""

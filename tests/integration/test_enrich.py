@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 import urllib.request
 from collections.abc import Callable
@@ -10,9 +9,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaProducer
-
-from pipeline.topology import RAW
 
 pytestmark = pytest.mark.integration
 
@@ -31,19 +27,6 @@ EXPECTED = {
 # (tests/unit/pipeline/test_ner.py pins that with strict xfails): found, label not asserted.
 # It also tags only "Lachin" (PERSON) in the second seed's "Lachin corridor".
 FOUND_ONLY = ("nagorno-karabakh", "stepanakert")
-
-
-def _send(bootstrap: str, topic: str, records: list[dict[str, object]]) -> None:
-    async def send() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=4_000_000)
-        await producer.start()
-        try:
-            for record in records:
-                await producer.send_and_wait(topic, orjson.dumps(record))
-        finally:
-            await producer.stop()
-
-    asyncio.run(send())
 
 
 def _stored_by_title(pipeline) -> dict[str, dict[str, object]]:
@@ -79,7 +62,7 @@ def test_huge_and_strange_bodies_do_not_kill_the_worker(pipeline, worker, wait: 
         {"title": "🎉🎉🎉", "body": "🎉🔥\u200b\x07👍🏽 " * 30 + "\x00\x1b[31m"},
         {"title": "Plain body", "body": "Officials in Baku and Yerevan met in Brussels on Monday."},
     ]
-    _send(pipeline.settings.kafka_bootstrap, pipeline.topic(RAW), records)
+    pipeline.send_raw([orjson.dumps(r) for r in records])
     titles = {"Huge body", "🎉🎉🎉", "Plain body"}
     stored = wait(
         lambda: titles <= set(_stored_by_title(pipeline)) and _stored_by_title(pipeline),
@@ -99,7 +82,7 @@ def test_web_server_answers_within_a_second_while_ner_is_saturated(
     body = Path(SEEDS / "000_bc241506b953dc3f.txt").read_text(encoding="utf-8")
     records = [{"title": f"Load {n}", "body": f"Report {n}. {body}"} for n in range(100)]
     before = len(pipeline.stored())
-    _send(pipeline.settings.kafka_bootstrap, pipeline.topic(RAW), records)
+    pipeline.send_raw([orjson.dumps(r) for r in records])
     url = f"http://127.0.0.1:{pipeline.web_ports['worker']}/"
     slowest, asked = 0.0, 0
     deadline = time.monotonic() + 600

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from pipeline.tail import tail_topic
-from pipeline.topology import ARTICLES, DEADLETTER, RAW
+from pipeline.topology import ARTICLES, DEADLETTER
 
 pytestmark = pytest.mark.integration
 
@@ -29,19 +28,6 @@ def _read_topic(bootstrap: str, topic: str, count: int) -> list[dict[str, object
         )
     )
     return [orjson.loads(v) for v in values]
-
-
-def _send_raw(bootstrap: str, topic: str, values: list[bytes]) -> None:
-    async def send() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-        await producer.start()
-        try:
-            for value in values:
-                await producer.send_and_wait(topic, value)
-        finally:
-            await producer.stop()
-
-    asyncio.run(send())
 
 
 def test_seeds_flow_to_the_store_and_the_output_topic(pipeline, worker, wait: Wait) -> None:
@@ -73,7 +59,7 @@ def test_bad_records_go_to_the_dead_letter_topic_and_good_ones_still_arrive(
         {"title": "Good line", "body": "A good article that arrives after two bad ones do."}
     )
     bad = [b'{"title": "broken", "body": ', orjson.dumps({"title": "empty", "body": ""})]
-    _send_raw(pipeline.settings.kafka_bootstrap, pipeline.topic(RAW), [*bad, good])
+    pipeline.send_raw([*bad, good])
 
     letters = _read_topic(pipeline.settings.kafka_bootstrap, pipeline.topic(DEADLETTER), 2)
     assert sorted(letter["reason"] for letter in letters) == ["body_too_short", "not_json"]

@@ -1,0 +1,218 @@
+"""Read-only access to the table store for the API: its own connections, never the writer's.
+
+The store is SQLite in WAL mode, so these reads run beside the store agent's writes without
+blocking them. Each connection is `PRAGMA query_only`, so nothing the API runs can write.
+Until the store agent has created the database, every read returns nothing rather than
+creating an empty file behind the writer's back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Final, TypeVar, TypeVarTuple
+
+import orjson
+from sqlalchemy import Connection, Engine, Row, Select, create_engine, event, func, select
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from pipeline.store.sql import articles
+from pipeline.web.queries import (
+    ArticleFilters,
+    Cursor,
+    after_query,
+    article_query,
+    latest_cursor_query,
+    list_query,
+    story_query,
+)
+
+__all__ = ["Item", "StoreReader", "sqlite_path"]
+
+_T = TypeVar("_T")
+_Ts = TypeVarTuple("_Ts")
+Item = dict[str, Any]  # an article record as JSON data, plus `stored_at`
+STORY_HOURS: Final = 24  # the "top stories" window of the figures
+TOP: Final = 10
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of a `sqlite:///PATH` store URL (ValueError for anything else)."""
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"unsupported store URL {url!r}: expected sqlite:///PATH")
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def _read_only(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.execute("PRAGMA busy_timeout=2000")
+    cursor.close()
+
+
+def _item(record: str, stored_at: float, *, body: bool) -> Item:
+    data: Item = orjson.loads(record)
+    if not body:
+        data.pop("body", None)
+    data["stored_at"] = stored_at
+    return data
+
+
+def _probe_writable(path: Path, timeout: float) -> bool:
+    # BEGIN IMMEDIATE takes SQLite's write lock (what an upsert needs) and ROLLBACK lets it go
+    # without changing a byte: a read-only file system, a stuck lock or a corrupt file fail it.
+    if not path.exists():
+        return False
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout)
+    except sqlite3.Error:
+        return False
+    try:
+        conn.isolation_level = None
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
+class StoreReader:
+    """Queries over the table store at `url` (`sqlite:///PATH`), opened on first use.
+
+    Each call does all its SQL and JSON decoding in one worker thread (`asyncio.to_thread`)
+    on a synchronous engine: one hop off the event loop per request, where an async driver
+    would cross threads for every cursor operation, and each crossing waits for the GIL
+    while the agents keep the loop busy.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.path = sqlite_path(url)
+        self._engine: Engine | None = None
+
+    def _get_engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = create_engine(f"sqlite:///{self.path}")
+            event.listen(self._engine, "connect", _read_only)
+        return self._engine
+
+    async def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def _rows(self, conn: Connection | None, query: Select[*_Ts]) -> Sequence[Row[*_Ts]]:
+        return [] if conn is None else conn.execute(query).all()
+
+    async def _run(self, work: Callable[[Connection | None], _T]) -> _T:
+        """`work(connection)` in a thread; the connection is None until the store exists."""
+
+        def run() -> _T:
+            if not self.path.exists():
+                return work(None)
+            try:
+                with self._get_engine().connect() as conn:
+                    return work(conn)
+            except OperationalError as exc:
+                if "no such table" in str(exc):  # the store agent has not created it yet
+                    return work(None)
+                raise
+
+        return await asyncio.to_thread(run)
+
+    async def articles(self, filters: ArticleFilters, *, body: bool = True) -> list[Item]:
+        """Matching articles, most recently stored first."""
+        return await self._run(
+            lambda c: [
+                _item(r.record, r.stored_at, body=body) for r in self._rows(c, list_query(filters))
+            ]
+        )
+
+    async def newest(
+        self, filters: ArticleFilters, *, body: bool = True
+    ) -> list[tuple[Cursor, Item]]:
+        """The newest `filters.limit` matching articles with their cursors, oldest first."""
+        rows = await self._cursored(list_query(filters), body)
+        return rows[::-1]
+
+    async def _cursored(
+        self, query: Select[str, float, int], body: bool
+    ) -> list[tuple[Cursor, Item]]:
+        return await self._run(
+            lambda c: [
+                (Cursor(r.stored_at, r.rowid), _item(r.record, r.stored_at, body=body))
+                for r in self._rows(c, query)
+            ]
+        )
+
+    async def article(self, article_id: str) -> Item | None:
+        """One article with its body, or None."""
+        items = await self._run(
+            lambda c: [
+                _item(r.record, r.stored_at, body=True)
+                for r in self._rows(c, article_query(article_id))
+            ]
+        )
+        return items[0] if items else None
+
+    async def story(self, story_id: str, *, body: bool = False) -> list[Item]:
+        """The articles of one story, in publication order."""
+        return await self._run(
+            lambda c: [
+                _item(r.record, r.stored_at, body=body)
+                for r in self._rows(c, story_query(story_id))
+            ]
+        )
+
+    async def after(
+        self, cursor: Cursor, filters: ArticleFilters, limit: int, *, body: bool = True
+    ) -> list[tuple[Cursor, Item]]:
+        """Matching articles stored after `cursor`, in processing order, with their cursors."""
+        return await self._cursored(after_query(cursor, filters, limit), body)
+
+    async def latest_cursor(self) -> Cursor | None:
+        """The cursor of the newest row (None: the store is empty)."""
+        rows = await self._run(lambda c: self._rows(c, latest_cursor_query()))
+        return Cursor(rows[0].stored_at, rows[0].rowid) if rows else None
+
+    def _figures(self, conn: Connection | None, now: float) -> dict[str, Any]:
+        count = self._rows(conn, select(func.count(), func.max(articles.c.stored_at)))
+        n = func.count().label("n")
+        sources = self._rows(
+            conn,
+            select(articles.c.source, n)
+            .where(articles.c.source.is_not(None))
+            .group_by(articles.c.source)
+            .order_by(n.desc())
+            .limit(TOP),
+        )
+        stories = self._rows(
+            conn,
+            select(articles.c.story_id, n, func.max(articles.c.stored_at).label("last"))
+            .where(articles.c.stored_at >= now - STORY_HOURS * 3600)
+            .where(articles.c.story_id.is_not(None))
+            .group_by(articles.c.story_id)
+            .order_by(n.desc())
+            .limit(TOP),
+        )
+        total, last = (count[0][0], count[0][1]) if count else (0, None)
+        return {
+            "articles": int(total or 0),
+            "last_stored_at": last,
+            "sources": [{"source": s, "articles": c} for s, c in sources],
+            "stories": [{"story_id": s, "articles": c, "last_stored_at": t} for s, c, t in stories],
+        }
+
+    async def figures(self, now: float) -> dict[str, Any]:
+        """Totals for the dashboard: articles, latest store time, top sources and stories."""
+        return await self._run(lambda c: self._figures(c, now))
+
+    async def writable(self, timeout: float = 1.0) -> bool:
+        """Whether the store could take a write now (its write lock, taken and released)."""
+        return await asyncio.to_thread(_probe_writable, self.path, timeout)
