@@ -1,0 +1,67 @@
+"""pipeline/bench/dedupe.py: pair scores, ARI, derived copies and duplicate groups by hand."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from pipeline.bench.dedupe import (
+    BenchArticle,
+    adjusted_rand_index,
+    baseline_stories,
+    derive_copy,
+    pair_scores,
+)
+
+# 6 items. Gold {1,2,3} {4,5} {6}; predicted {1,2} {3,4,5} {6}.
+GOLD = ["a", "a", "a", "b", "b", "c"]
+PRED = ["x", "x", "y", "y", "y", "z"]
+
+
+def test_pair_scores_by_hand() -> None:
+    # Pairs together in both: (1,2) and (4,5). Gold pairs: 3 + 1 = 4. Predicted: 1 + 3 = 4.
+    scores = pair_scores(GOLD, PRED)
+    assert (scores.precision, scores.recall, scores.f1) == (0.5, 0.5, 0.5)
+
+
+def test_pair_scores_of_all_singletons_are_perfect_precision_and_no_recall() -> None:
+    scores = pair_scores(["a", "a"], ["x", "y"])
+    assert (scores.precision, scores.recall, scores.f1) == (1.0, 0.0, 0.0)
+
+
+def test_ari_by_hand() -> None:
+    # Σ C(n_ij, 2) = 2; Σ C(a_i, 2) = 4; Σ C(b_j, 2) = 4; C(6, 2) = 15.
+    # E = 4·4/15 = 16/15; ARI = (2 - 16/15) / (4 - 16/15) = 14/44 = 7/22.
+    assert adjusted_rand_index(GOLD, PRED) == pytest.approx(7 / 22)
+
+
+def test_ari_ignores_label_names_and_is_one_for_identical_clusterings() -> None:
+    assert adjusted_rand_index(GOLD, ["p", "p", "p", "q", "q", "r"]) == 1.0
+
+
+def test_ari_of_one_cluster_against_singletons_is_zero() -> None:
+    assert adjusted_rand_index(["a", "a", "a", "a"], ["w", "x", "y", "z"]) == 0.0
+
+
+def test_derived_copies_are_seeded_and_change_at_most_a_fifth_of_words() -> None:
+    text = "\n\n".join(" ".join(f"p{p}w{w}" for w in range(30)) for p in range(5))
+    first = derive_copy(text, random.Random(3))
+    assert first == derive_copy(text, random.Random(3))
+    body, edits = first
+    assert any(e.startswith("words-") for e in edits)
+    original = set(text.split())
+    kept = [w for w in body.split() if w in original]
+    assert len(kept) >= 0.8 * (len(original) - 30)  # the last paragraph may be cut
+
+
+def test_baseline_joins_the_best_earlier_article_above_the_threshold() -> None:
+    def art(i: str, body: str) -> BenchArticle:
+        return BenchArticle(i, "", body, None, [], story=i, group=i)
+
+    articles = [
+        art("1", "earthquake strikes northern chile magnitude aftershocks"),
+        art("2", "parliament passes budget after long debate"),
+        art("3", "strong earthquake magnitude northern chile aftershocks felt"),
+    ]
+    assert baseline_stories(articles) == ["1", "2", "1"]
