@@ -105,7 +105,7 @@ class Settings(BaseSettings):
         ge=1,
         description="NER processes per worker; default: the cores less one (at least 1).",
     )
-    ner_batch_size: int = Field(32, ge=1, description="Articles per NER batch per process.")
+    ner_batch_size: int = Field(64, ge=1, description="Articles per NER batch per process.")
     ner_batch_seconds: float = Field(0.5, gt=0, description="Longest wait to fill an NER batch.")
     ner_max_chars: int = Field(
         100_000, ge=1_000, description="Longer bodies are cut here for NER (and flagged)."
