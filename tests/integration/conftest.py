@@ -9,7 +9,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,25 +16,13 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from waiting import wait_until
 
 from pipeline.settings import Settings
 from pipeline.topics_admin import create_pipeline_topics
 from pipeline.topology import RAW
 
 pytestmark = pytest.mark.integration
-
-
-def wait_until(condition: Callable[[], object], timeout: float, what: str) -> object:
-    """Poll `condition` until it returns something truthy; fail with `what` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        # A short poll interval, not a synchronisation sleep: the condition decides.
-        time.sleep(0.1)
 
 
 def _free_port() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import aiohttp
 import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from waiting import await_until
 
 from pipeline.broker import free_port
 from pipeline.topology import RAW
@@ -22,18 +23,6 @@ pytestmark = pytest.mark.integration
 
 SEEDS = Path(__file__).parents[1] / "data" / "seeds"
 Wait = Callable[[Callable[[], object], float, str], object]
-
-
-async def until(check: Callable[[], Awaitable[Any]], timeout: float, what: str) -> Any:
-    """Await `check()` until it returns something truthy; fail with `what` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        await asyncio.sleep(0.1)  # the poll interval; the condition decides
 
 
 async def read_events(response: aiohttp.ClientResponse, count: int) -> list[dict[str, str]]:
@@ -76,7 +65,7 @@ async def http(web: str) -> AsyncIterator[aiohttp.ClientSession]:
             except aiohttp.ClientConnectionError:
                 return False
 
-        await until(up, 90, "the worker's web server")
+        await await_until(up, 90, "the worker's web server")
         yield session
 
 
@@ -123,7 +112,7 @@ async def test_stats_count_the_seeds(http: aiohttp.ClientSession, seeded: list[s
         stats = await get_json(http, "/api/stats")  # cached for a second: poll
         return stats if stats["stored"]["store"]["articles"] == 2 else None
 
-    stats = await until(counted, 30, "/api/stats to count 2 stored articles")
+    stats = await await_until(counted, 30, "/api/stats to count 2 stored articles")
     assert stats["processed"] >= 2
     names = [s["name"] for s in stats["flow"]["stages"]]
     assert names[0] == "normalize" and names[-1] == "store"
@@ -183,7 +172,7 @@ async def test_a_bad_record_shows_as_a_dead_letter(
         letters = (await get_json(http, "/api/stats"))["deadletters"]
         return letters if letters["by_reason"].get("not_json") else None
 
-    letters = await until(dead, 60, "a not_json dead letter in /api/stats")
+    letters = await await_until(dead, 60, "a not_json dead letter in /api/stats")
     latest = letters["latest"][0]
     assert (latest["stage"], latest["reason"]) == ("normalize", "not_json")
     assert latest["where"].startswith(pipeline.topic(RAW) + "[")
@@ -198,7 +187,7 @@ async def test_probes_and_pages(http: aiohttp.ClientSession) -> None:
             body = await r.json()
             return body if r.status == 200 else None
 
-    body = await until(ready, 90, "/readyz to answer 200")
+    body = await await_until(ready, 90, "/readyz to answer 200")
     assert body["checks"]["partitions"] > 0 and body["checks"]["store"] is True
     async with http.get("/") as r:
         assert r.status == 200 and r.content_type == "text/html"

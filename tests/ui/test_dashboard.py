@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from playwright import async_api as playwright
+from waiting import await_until
 
 from pipeline.broker import free_port
 
@@ -98,19 +99,6 @@ async def number(page: Any, selector: str) -> int:
     return int((await page.locator(selector).text_content() or "0").replace(",", ""))
 
 
-async def until(check: Callable[[], Awaitable[bool]], what: str) -> None:
-    """Poll a condition on the page until it holds; fail with `what` at the deadline.
-
-    (`page.wait_for_function` evaluates its predicate with `eval`, which the dashboard's
-    Content-Security-Policy forbids, so numeric conditions are polled from here.)
-    """
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)  # the poll interval; the condition decides
-
-
 async def test_dashboard_shows_articles_a_rising_count_and_dead_letters(
     page: Any, pipeline: Any, screenshot: Path
 ) -> None:
@@ -125,7 +113,9 @@ async def test_dashboard_shows_articles_a_rising_count_and_dead_letters(
     async def counted_seeds() -> bool:
         return await number(page, "#processed") >= 2
 
-    await until(counted_seeds, "the processed count to reach 2")
+    # Polled from here: `page.wait_for_function` evaluates with `eval`, which the
+    # dashboard's Content-Security-Policy forbids.
+    await await_until(counted_seeds, TIMEOUT_MS / 1000, "the processed count to reach 2")
     before = await number(page, "#processed")
     more = orjson.dumps(
         {"title": "A third article", "body": "Published while the dashboard is open, to count."}
@@ -135,7 +125,7 @@ async def test_dashboard_shows_articles_a_rising_count_and_dead_letters(
     async def rose() -> bool:
         return await number(page, "#processed") > before
 
-    await until(rose, "the processed count to rise")
+    await await_until(rose, TIMEOUT_MS / 1000, "the processed count to rise")
     await expect(articles.filter(has_text="A third article")).to_have_count(1)
 
     await pipeline.asend_raw([b'{"title": "broken'])
