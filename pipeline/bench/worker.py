@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 
 from pipeline.broker import free_port
+from pipeline.processes import stop_process
 from pipeline.settings import Settings
 from pipeline.topics_admin import create_pipeline_topics
 from pipeline.topology import RAW
@@ -145,10 +145,5 @@ class BenchWorker:
 
     def __exit__(self, *_: object) -> None:
         if self._proc is not None:
-            self._proc.send_signal(signal.SIGTERM)
-            try:
-                self._proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+            stop_process(self._proc)
         self._tmp.cleanup()

@@ -14,6 +14,13 @@ from pipeline.settings import Settings
 __all__ = ["bench"]
 
 
+_data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    help="Folder with the real news corpora (env NEWSWIRE_BENCH_DATA_DIR).",
+)
+
+
 @main.group()
 def bench() -> None:
     """Measure throughput on real news (prints numbers; changes nothing)."""
@@ -21,11 +28,7 @@ def bench() -> None:
 
 @bench.command("flow")
 @click.option("--count", default=10_000, show_default=True, help="Articles to push through.")
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    help="Folder with the real news corpora (env NEWSWIRE_BENCH_DATA_DIR).",
-)
+@_data_dir_option
 @pass_settings
 def bench_flow(settings: Settings, count: int, data_dir: Path | None) -> None:
     """The non-NLP path's articles/s (NER off), and a bare aiokafka loop on the same records."""
@@ -52,11 +55,7 @@ def bench_flow(settings: Settings, count: int, data_dir: Path | None) -> None:
 @bench.command("enrich")
 @click.option("--count", default=2_000, show_default=True, help="Articles in the backlog.")
 @click.option("--latency-seconds", default=60.0, show_default=True, help="Length of the paced run.")
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    help="Folder with the real news corpora (env NEWSWIRE_BENCH_DATA_DIR).",
-)
+@_data_dir_option
 @pass_settings
 def bench_enrich(
     settings: Settings, count: int, latency_seconds: float, data_dir: Path | None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import click
 
 from pipeline.cli import main, pass_settings
 from pipeline.cli.local import local_broker
+from pipeline.processes import stop_process
 from pipeline.publish import publish_articles
 from pipeline.settings import Settings
 from pipeline.sources.files import SAMPLE_NEWS_DIR, read_articles
@@ -37,16 +37,6 @@ def _wait_for_web(url: str, worker: subprocess.Popen[bytes], timeout: float) -> 
             with contextlib.suppress(subprocess.TimeoutExpired):
                 worker.wait(timeout=0.25)
     raise click.ClickException(f"the worker's web server did not answer at {url} in {timeout:.0f}s")
-
-
-def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
-    if worker.poll() is None:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
 
 
 @main.command()
@@ -81,4 +71,4 @@ def demo(settings: Settings) -> None:
         except KeyboardInterrupt:
             click.echo("\nstopping …", err=True)
         finally:
-            _stop_worker(worker)
+            stop_process(worker)

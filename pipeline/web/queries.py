@@ -49,6 +49,7 @@ __all__ = [
     "article_query",
     "latest_cursor_query",
     "list_query",
+    "parse_count",
     "parse_time",
     "story_query",
 ]
@@ -83,16 +84,17 @@ def parse_time(value: str) -> float:
     return seconds
 
 
-def _limit(value: str | None, default: int) -> int:
+def parse_count(name: str, value: str | None, default: int, low: int, high: int) -> int:
+    """Query parameter `name` as a whole number in [low, high]; `default` when absent."""
     if value is None or value == "":
         return default
     try:
-        limit = int(value)
+        count = int(value)
     except ValueError:
-        raise BadQuery(f"limit={value!r}: expected a whole number") from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise BadQuery(f"limit={limit}: expected 1 to {MAX_LIMIT}")
-    return limit
+        raise BadQuery(f"{name}={value!r}: expected a whole number") from None
+    if not low <= count <= high:
+        raise BadQuery(f"{name}={count}: expected {low} to {high}")
+    return count
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +123,7 @@ class ArticleFilters:
             story=text("story"),
             source=text("source"),
             since=None if since is None else parse_time(since),
-            limit=_limit(query.get("limit"), default_limit),
+            limit=parse_count("limit", query.get("limit"), default_limit, 1, MAX_LIMIT),
         )
 
     def asdict(self) -> dict[str, str | float | int | None]:

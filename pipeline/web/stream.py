@@ -28,7 +28,7 @@ from faust.web import Request, Response, View
 from pipeline.app import app
 from pipeline.web.http import EVENT_STREAM_HEADERS, as_aiohttp, error, sse_message, truthy
 from pipeline.web.live import reader, stats
-from pipeline.web.queries import MAX_LIMIT, START, ArticleFilters, BadQuery, Cursor
+from pipeline.web.queries import MAX_LIMIT, START, ArticleFilters, BadQuery, Cursor, parse_count
 from pipeline.web.reader import Item
 
 __all__ = ["ArticleStreamView", "StatsStreamView", "start_cursor"]
@@ -50,18 +50,6 @@ def _gone(request: aioweb.Request) -> bool:
     return app.should_stop or transport is None or transport.is_closing()
 
 
-def _backlog(value: str | None) -> int:
-    if not value:
-        return 0
-    try:
-        backlog = int(value)
-    except ValueError:
-        raise BadQuery(f"backlog={value!r}: expected a whole number") from None
-    if not 0 <= backlog <= MAX_LIMIT:
-        raise BadQuery(f"backlog={backlog}: expected 0 to {MAX_LIMIT}")
-    return backlog
-
-
 async def start_cursor(
     request: aioweb.Request, filters: ArticleFilters, body: bool
 ) -> tuple[Cursor, list[tuple[Cursor, Item]]]:
@@ -71,7 +59,7 @@ async def start_cursor(
         return Cursor.parse(resume), []
     if filters.since is not None:
         return Cursor(filters.since, -1), []  # the first row stored at or after `since`
-    backlog = _backlog(request.query.get("backlog"))
+    backlog = parse_count("backlog", request.query.get("backlog"), 0, 0, MAX_LIMIT)
     # The newest row first, then the backlog: a row stored in between is in one or the other.
     latest = await reader.latest_cursor() or START
     if backlog == 0:

@@ -18,6 +18,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from waiting import wait_until
 
+from pipeline.processes import stop_process
 from pipeline.settings import Settings
 from pipeline.topics_admin import create_pipeline_topics
 from pipeline.topology import RAW
@@ -85,13 +86,7 @@ class Pipeline:
 
     def stop_worker(self, proc: subprocess.Popen[bytes], name: str) -> None:
         """SIGTERM, then SIGKILL after 30 s; print the log tail if it did not exit cleanly."""
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.returncode not in (0, -signal.SIGTERM):
+        if stop_process(proc) not in (0, -signal.SIGTERM):
             log = self.settings.data_dir / f"{name}.log"
             sys.stderr.write(log.read_text(errors="replace")[-5000:])
 
