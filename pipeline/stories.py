@@ -28,14 +28,19 @@ Candidates are sub-linear: each article posts its story id under its
 `posting_features` heaviest features; a query reads the postings of its
 `query_features` heaviest features, each capped at `max_postings` recent stories.
 
-State. Everything lives in injected `MutableMapping[str, bytes]` tables (`StoryTables`),
-small packed values that a Faust table can hold and replay from its changelog:
-`articles` id → (day, story, compact signature), `bands` band key → ids,
-`stories` id → (day, size, norm, centroid) and "\\x00"+id → its latest member,
-`postings` feature → story ids, `df` feature → count ("0": documents), `days` day →
-ids published that day (for the horizon). Features are 48-bit BLAKE2b
-digests. Articles older than `horizon_days` (by publication time, against the
-latest time seen) are forgotten; stale band, posting and story entries are skipped
+Interface. `sketch(article, settings)` is pure: it extracts everything the index needs
+(feature ids with term frequencies and factors, LSH band keys, the compact signature,
+the publication day) into a `Sketch` that `to_bytes` packs for a table. `StoryIndex`
+holds the state in memory: `observe(sketch)` decides and then indexes (idempotent per
+id); after a restart, `restore(sketch, decision)` replays kept articles in their
+original order; `take_expired()` names the ids to delete from that table.
+
+State. `articles` id → (day, story, compact signature, first decision), `bands` band
+key → ids, `stories` id → (day, size, norm, centroid) and its latest member,
+`postings` feature → story ids, `df` feature → count, `days` day → ids published that
+day (for the horizon). Features are 48-bit BLAKE2b digests. Articles older than
+`horizon_days` (by publication time, against the latest time seen; undated articles
+take the latest day seen) are forgotten; stale band and posting entries are skipped
 when read and pruned when their entry is rewritten.
 """
 
@@ -46,11 +51,14 @@ import itertools
 import math
 import re
 import struct
+import zlib
 from collections import Counter
-from collections.abc import Iterable, MutableMapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal, Protocol
+
+import orjson
 
 from pipeline import signatures as sig
 
@@ -59,11 +67,12 @@ __all__ = [
     "Decision",
     "DedupeSettings",
     "EntityLike",
+    "Sketch",
     "StoryIndex",
     "StoryInput",
-    "StoryTables",
     "article_features",
     "content_words",
+    "sketch",
 ]
 
 ALGO_VERSION = "stories-1"
@@ -132,20 +141,21 @@ class Decision:
     method: str = "none"
     algo_version: str = ALGO_VERSION
 
+    def to_bytes(self) -> bytes:
+        """JSON (orjson): small, and readable in a table dump."""
+        return orjson.dumps(self)
 
-@dataclass
-class StoryTables:
-    """The index state: six key → bytes tables (plain dicts in tests, Faust tables live)."""
-
-    articles: MutableMapping[str, bytes] = field(default_factory=dict)
-    bands: MutableMapping[str, bytes] = field(default_factory=dict)
-    stories: MutableMapping[str, bytes] = field(default_factory=dict)
-    postings: MutableMapping[str, bytes] = field(default_factory=dict)
-    df: MutableMapping[str, bytes] = field(default_factory=dict)
-    days: MutableMapping[str, bytes] = field(default_factory=dict)
-
-    def all(self) -> tuple[MutableMapping[str, bytes], ...]:
-        return (self.articles, self.bands, self.stories, self.postings, self.df, self.days)
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Decision:
+        """The decision that `to_bytes` wrote."""
+        fields = orjson.loads(raw)
+        if not isinstance(fields, dict) or fields.get("kind") not in (
+            "new",
+            "duplicate",
+            "same_story",
+        ):
+            raise ValueError(f"not a stories decision: {raw[:80]!r}")
+        return cls(**fields)
 
 
 _STOP_WORDS = (
@@ -162,7 +172,6 @@ _STOP = frozenset(_STOP_WORDS.split(" "))
 _WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
 _ENTITY_LABELS = {"PERSON": "P", "ORG": "O", "GPE": "L", "LOC": "L", "NORP": "N", "FAC": "F"}
 _ENTITY_LABELS |= {"EVENT": "E", "PRODUCT": "R", "WORK_OF_ART": "W", "LAW": "A"}
-_NUM = struct.Struct("<I")
 _DAY_SECONDS = 86_400.0
 _MAX_DUPLICATE_CANDIDATES = 32
 """Candidates confirmed per article: a copy shares many bands, so it ranks high."""
@@ -209,12 +218,117 @@ def article_features(
     return tf, factor
 
 
-def _pack_ids(ids: Iterable[str]) -> bytes:
-    return "\n".join(ids).encode()
+def _day_of(published_at: str | None, article_id: str) -> float | None:
+    """Days since the epoch of a UTC ISO 8601 time (naive times are taken as UTC)."""
+    if not published_at:
+        return None
+    try:
+        when = datetime.fromisoformat(published_at)
+    except ValueError as err:
+        raise ValueError(
+            f"article {article_id!r}: published_at {published_at!r} is not an ISO 8601 time"
+        ) from err
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp() / _DAY_SECONDS
 
 
-def _unpack_ids(raw: bytes | None) -> list[str]:
-    return raw.decode().split("\n") if raw else []
+@dataclass(frozen=True)
+class Sketch:
+    """Everything the index needs from one article, and nothing of the index's state.
+
+    `features`, `counts` and `factors` are parallel: feature id (48-bit digest), term
+    frequency and factor a_f·(1 + title_boost·in_title), in text order. `bands` are the
+    LSH band keys (32-bit), `signature` the compact MinHash signature, `day` the
+    publication time in days since the epoch (None: undated).
+    """
+
+    id: str
+    day: float | None
+    features: tuple[int, ...]
+    counts: tuple[int, ...]
+    factors: tuple[float, ...]
+    bands: tuple[int, ...]
+    signature: bytes
+
+    def to_bytes(self) -> bytes:
+        """A compact, versioned binary form (zlib over fixed-width columns)."""
+        palette = sorted(set(self.factors))
+        if len(palette) > 255:
+            raise ValueError(f"sketch {self.id!r}: more than 255 distinct feature factors")
+        slot = {f: i for i, f in enumerate(palette)}
+        ident = self.id.encode()
+        n = len(self.features)
+        body = b"".join(
+            (
+                struct.pack("<HdIB", len(ident), math.nan if self.day is None else self.day, n, 0),
+                ident,
+                struct.pack(f"<B{len(palette)}d", len(palette), *palette),
+                b"".join(f.to_bytes(6, "little") for f in self.features),
+                struct.pack(f"<{n}H", *self.counts),
+                bytes(slot[f] for f in self.factors),
+                struct.pack(f"<B{len(self.bands)}I", len(self.bands), *self.bands),
+                self.signature,
+            )
+        )
+        return _SKETCH_FORMAT + zlib.compress(body, 1)
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Sketch:
+        """The sketch that `to_bytes` wrote."""
+        if raw[:1] != _SKETCH_FORMAT:
+            raise ValueError(f"not a stories sketch (format byte {raw[:1]!r})")
+        body = zlib.decompress(raw[1:])
+        id_len, day, n, _ = struct.unpack_from("<HdIB", body)
+        at = struct.calcsize("<HdIB")
+        ident = body[at : at + id_len].decode()
+        at += id_len
+        (k,) = struct.unpack_from("<B", body, at)
+        palette = struct.unpack_from(f"<{k}d", body, at + 1)
+        at += 1 + 8 * k
+        features = tuple(
+            int.from_bytes(body[i : i + 6], "little") for i in range(at, at + 6 * n, 6)
+        )
+        at += 6 * n
+        counts = struct.unpack_from(f"<{n}H", body, at)
+        at += 2 * n
+        factors = tuple(palette[i] for i in body[at : at + n])
+        at += n
+        (b,) = struct.unpack_from("<B", body, at)
+        bands = struct.unpack_from(f"<{b}I", body, at + 1)
+        at += 1 + 4 * b
+        return cls(
+            ident,
+            None if math.isnan(day) else day,
+            features,
+            tuple(counts),
+            factors,
+            tuple(bands),
+            body[at:],
+        )
+
+
+_SKETCH_FORMAT = b"\x01"
+_MAX_COUNT = 0xFFFF
+
+
+def sketch(article: StoryInput, settings: DedupeSettings) -> Sketch:
+    """Everything the index needs from `article` (pure: no index state is read)."""
+    tf, factor = article_features(article, settings)
+    signature = sig.minhash(sig.shingles(sig.words(f"{article.title}\n{article.body}")))
+    bands = tuple(
+        int.from_bytes(key[:4], "little")
+        for key in sig.band_keys(signature, settings.bands, settings.rows)
+    )
+    return Sketch(
+        article.id,
+        _day_of(article.published_at, article.id),
+        tuple(tf),
+        tuple(min(c, _MAX_COUNT) for c in tf.values()),
+        tuple(factor[f] for f in tf),
+        bands,
+        sig.compact(signature),
+    )
 
 
 def _pack_story(day: int, size: int, norm: float, centroid: Features) -> bytes:
@@ -230,62 +344,89 @@ def _unpack_story(raw: bytes) -> tuple[int, int, float, Features]:
     return day, size, norm, dict(zip(values[:n], values[n:], strict=True))
 
 
-def _day_of(article: StoryInput, fallback: float) -> float:
-    if article.published_at:
-        return datetime.fromisoformat(article.published_at).timestamp() / _DAY_SECONDS
-    return fallback
+@dataclass(frozen=True)
+class _Indexed:
+    """One indexed article: its day, story, compact signature and first decision."""
+
+    day: int
+    story: str
+    signature: bytes
+    decision: Decision
 
 
 class StoryIndex:
-    """The streaming decision: `observe(article)` = `decide` then `add`, in stream order."""
+    """The streaming decision over in-memory state; `observe(sketch)` decides, then indexes.
 
-    def __init__(self, settings: DedupeSettings | None = None, tables: StoryTables | None = None):
+    Rebuild after a restart with `restore(sketch, decision)` for every kept article in
+    its original order; `take_expired()` names the articles forgotten since the last call
+    so that their stored sketches can be deleted.
+    """
+
+    def __init__(self, settings: DedupeSettings | None = None) -> None:
         self.settings = settings or DedupeSettings()
-        self.tables = tables if tables is not None else StoryTables()
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self._articles: dict[str, _Indexed] = {}
+        self._bands: dict[int, list[str]] = {}
+        self._stories: dict[str, bytes] = {}
+        self._latest: dict[str, str] = {}
+        self._postings: dict[int, list[str]] = {}
+        self._df: dict[int, int] = {}
+        self._documents = 0
+        self._days: dict[int, list[str]] = {}
+        self._expired: list[str] = []
         self._latest_day = -math.inf
 
-    # --- reading -------------------------------------------------------------------------
-    def _df(self, f: int) -> int:
-        raw = self.tables.df.get(f"{f:x}")
-        return _NUM.unpack(raw)[0] if raw else 0
+    def __len__(self) -> int:
+        return len(self._articles)
 
-    def _vector(self, article: StoryInput) -> Features:
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._articles
+
+    # --- reading -------------------------------------------------------------------------
+    def _day(self, s: Sketch) -> float:
+        """The sketch's day; undated articles take the latest day seen (0 at the start)."""
+        if s.day is not None:
+            return s.day
+        return self._latest_day if self._latest_day > -math.inf else 0.0
+
+    def _vector(self, s: Sketch) -> Features:
         """The article's TF-IDF vector, normalised (df counts the article itself)."""
-        tf, factor = article_features(article, self.settings)
-        n = self._df(0) + 1
+        n = self._documents + 1
+        df = self._df
         x = {
-            f: factor[f] * (1 + math.log(c)) * math.log((n + 1) / (self._df(f) + 1.5))
-            for f, c in tf.items()
+            f: a * (1 + math.log(c)) * math.log((n + 1) / (df.get(f, 0) + 1.5))
+            for f, c, a in zip(s.features, s.counts, s.factors, strict=True)
         }
         norm = math.sqrt(sum(v * v for v in x.values())) or 1.0
         return {f: v / norm for f, v in x.items()}
 
-    def _duplicate(self, signature: list[int], day: float) -> tuple[str, str, float] | None:
+    def _duplicate(self, s: Sketch, day: float) -> tuple[str, str, float] | None:
         """The best near-copy among LSH candidates, most shared bands first (at most 32)."""
-        s = self.settings
-        mine = sig.compact(signature)
         shared: Counter[str] = Counter()
-        for key in sig.band_keys(signature, s.bands, s.rows):
-            shared.update(_unpack_ids(self.tables.bands.get(key.hex()[:8])))
+        for key in s.bands:
+            shared.update(self._bands.get(key, ()))
         best: tuple[str, str, float] | None = None
         for other, _ in shared.most_common(_MAX_DUPLICATE_CANDIDATES):
-            raw = self.tables.articles.get(other)
-            if raw is None or day - struct.unpack_from("<i", raw)[0] > s.horizon_days:
+            known = self._articles.get(other)
+            if known is None or day - known.day > self.settings.horizon_days:
                 continue
-            j = sig.compact_jaccard(mine, raw[-128:])
-            if j >= s.duplicate_jaccard and (best is None or j > best[2]):
-                best = (other, raw[4:-128].decode(), j)
+            j = sig.compact_jaccard(s.signature, known.signature)
+            if j >= self.settings.duplicate_jaccard and (best is None or j > best[2]):
+                best = (other, known.story, j)
         return best
 
-    def _stories(self, x: Features, day: float) -> list[tuple[float, str]]:
+    def _candidate_stories(self, x: Features, day: float) -> list[tuple[float, str]]:
         """Candidate stories as (cosine, id), best first; the most-posted 32 are scored."""
         s = self.settings
         hits: Counter[str] = Counter()
         for f in sorted(x, key=x.__getitem__, reverse=True)[: s.query_features]:
-            hits.update(_unpack_ids(self.tables.postings.get(f"{f:x}")))
+            hits.update(self._postings.get(f, ()))
         scored = []
         for story, _ in hits.most_common(_MAX_STORY_CANDIDATES):
-            raw = self.tables.stories.get(story)
+            raw = self._stories.get(story)
             if raw is None:
                 continue
             story_day, _, norm, centroid = _unpack_story(raw)
@@ -296,106 +437,130 @@ class StoryIndex:
         scored.sort(key=lambda t: (-t[0], t[1]))
         return scored
 
-    def decide(self, article: StoryInput) -> Decision:
-        """The decision for `article` against everything indexed so far (changes nothing)."""
-        decision, _, _ = self._decide(article)
-        return decision
-
-    def _decide(self, article: StoryInput) -> tuple[Decision, Features, list[int]]:
-        s = self.settings
-        day = _day_of(article, self._latest_day if self._latest_day > -math.inf else 0.0)
-        signature = sig.minhash(sig.shingles(sig.words(f"{article.title}\n{article.body}")))
-        x = self._vector(article)
-        stories = self._stories(x, day)
+    def _decide(self, s: Sketch, day: float, x: Features) -> Decision:
+        t = self.settings
+        stories = self._candidate_stories(x, day)
         cosines = {story: cos for cos, story in stories}
-        dup = self._duplicate(signature, day)
-        if dup is not None and cosines.get(dup[1], 0.0) >= s.duplicate_min_cosine:
+        dup = self._duplicate(s, day)
+        if dup is not None and cosines.get(dup[1], 0.0) >= t.duplicate_min_cosine:
             other, story, j = dup
-            scores = {"jaccard": round(j, 4), "cosine": round(cosines[story], 4)}
-            decision = Decision("duplicate", story, other, other, scores, "minhash-lsh")
-        elif stories and stories[0][0] >= s.story_threshold:
+            scores = {"jaccard": round(j, 4), "cosine": round(cosines.get(story, 0.0), 4)}
+            return Decision("duplicate", story, other, other, scores, "minhash-lsh")
+        if stories and stories[0][0] >= t.story_threshold:
             cos, story = stories[0]
-            related = self._latest_member(story)
             scores = {"cosine": round(cos, 4)}
-            decision = Decision("same_story", story, None, related, scores, "tfidf-entity-centroid")
-        else:
-            best = {"cosine": round(stories[0][0], 4)} if stories else {}
-            decision = Decision("new", article.id, similarity=best)
-        return decision, x, signature
-
-    def _latest_member(self, story: str) -> str | None:
-        raw = self.tables.stories.get(f"\x00{story}")
-        return raw.decode() if raw else None
+            related = self._latest.get(story)
+            return Decision("same_story", story, None, related, scores, "tfidf-entity-centroid")
+        best = {"cosine": round(stories[0][0], 4)} if stories else {}
+        return Decision("new", s.id, similarity=best)
 
     # --- writing -------------------------------------------------------------------------
-    def observe(self, article: StoryInput) -> Decision:
-        """Decide for `article`, then index it under that decision."""
-        decision, x, signature = self._decide(article)
-        self._add(article, decision, x, signature)
+    def observe(self, s: Sketch) -> Decision:
+        """Decide for the article against everything indexed so far, then index it.
+
+        An article already indexed gets its first decision back and changes nothing
+        (Kafka redelivers).
+        """
+        known = self._articles.get(s.id)
+        if known is not None:
+            return known.decision
+        day = self._day(s)
+        x = self._vector(s)
+        decision = self._decide(s, day, x)
+        self._add(s, decision, day, x)
         return decision
 
-    def add(self, article: StoryInput, decision: Decision) -> None:
-        """Index `article` under `decision` (as returned by `decide`)."""
-        _, x, signature = self._decide(article)
-        self._add(article, decision, x, signature)
+    def restore(self, s: Sketch, decision: Decision) -> None:
+        """Index the article under a decision taken earlier, without deciding again.
 
-    def _add(
-        self, article: StoryInput, decision: Decision, x: Features, signature: list[int]
-    ) -> None:
-        s, t = self.settings, self.tables
-        day = _day_of(article, self._latest_day if self._latest_day > -math.inf else 0.0)
+        Called for every kept article in original order, this leaves the index as
+        `observe` did, except that articles already past the horizon are skipped (and
+        reported by `take_expired`), and that what expired articles had added to
+        document frequencies and story centroids is not rebuilt.
+        """
+        if s.id in self._articles:
+            return
+        day = self._day(s)
+        horizon = self._latest_day - self.settings.horizon_days
+        if horizon > -math.inf and math.floor(day) < math.floor(horizon):
+            self._expired.append(s.id)
+            return
+        self._add(s, decision, day, self._vector(s))
+
+    def take_expired(self) -> list[str]:
+        """Ids of the articles forgotten (past the horizon) since the last call."""
+        expired, self._expired = self._expired, []
+        return expired
+
+    def _add(self, s: Sketch, decision: Decision, day: float, x: Features) -> None:
+        t = self.settings
         iday = math.floor(day)
         story = decision.story_id
-        t.articles[article.id] = struct.pack("<i", iday) + story.encode() + sig.compact(signature)
-        for key in sig.band_keys(signature, s.bands, s.rows):
-            k = key.hex()[:8]
-            ids = [i for i in _unpack_ids(t.bands.get(k)) if i in t.articles]
-            t.bands[k] = _pack_ids([*ids[-(s.max_postings - 1) :], article.id])
-        t.days[str(iday)] = _pack_ids([*_unpack_ids(t.days.get(str(iday))), article.id])
-        # document frequencies: feature 0 counts documents
-        t.df["0"] = _NUM.pack(self._df(0) + 1)
+        self._articles[s.id] = _Indexed(iday, story, s.signature, decision)
+        for key in s.bands:
+            ids = [i for i in self._bands.get(key, ()) if i in self._articles]
+            self._bands[key] = [*ids[-(t.max_postings - 1) :], s.id]
+        self._days.setdefault(iday, []).append(s.id)
+        self._documents += 1
         for f in x:
-            t.df[f"{f:x}"] = _NUM.pack(self._df(f) + 1)
-        old = t.stories.get(story)
+            self._df[f] = self._df.get(f, 0) + 1
+        old = self._stories.get(story)
         last, size, norm, centroid = _unpack_story(old) if old else (iday, 0, 0.0, {})
         # ‖c + x‖² = ‖c‖² + 2 c·x + 1 (x is a unit vector; c·x over the kept features)
         norm = math.sqrt(norm * norm + 2 * sum(w * centroid.get(f, 0.0) for f, w in x.items()) + 1)
         for f, w in x.items():
             centroid[f] = centroid.get(f, 0.0) + w
-        top = dict(sorted(centroid.items(), key=lambda kv: -kv[1])[: s.story_features])
-        t.stories[story] = _pack_story(max(iday, last), size + 1, norm, top)
-        t.stories[f"\x00{story}"] = article.id.encode()
-        for f in sorted(x, key=x.__getitem__, reverse=True)[: s.posting_features]:
-            k = f"{f:x}"
-            ids = [i for i in _unpack_ids(t.postings.get(k)) if i != story and i in t.stories]
-            t.postings[k] = _pack_ids([*ids[-(s.max_postings - 1) :], story])
+        top = dict(sorted(centroid.items(), key=lambda kv: -kv[1])[: t.story_features])
+        self._stories[story] = _pack_story(max(iday, last), size + 1, norm, top)
+        self._latest[story] = s.id
+        for f in sorted(x, key=x.__getitem__, reverse=True)[: t.posting_features]:
+            ids = [i for i in self._postings.get(f, ()) if i != story and i in self._stories]
+            self._postings[f] = [*ids[-(t.max_postings - 1) :], story]
         if day > self._latest_day:
             self._latest_day = day
-            self._expire(math.floor(day - s.horizon_days))
+            self._expire(math.floor(day - t.horizon_days))
 
     def _expire(self, before_day: int) -> None:
         """Forget articles (and stories) published before `before_day`."""
-        t = self.tables
-        for key in [k for k in t.days if int(k) < before_day]:
-            for article in _unpack_ids(t.days.pop(key)):
-                raw = t.articles.pop(article, None)
-                if raw is None:
+        for key in [k for k in self._days if k < before_day]:
+            for article in self._days.pop(key):
+                known = self._articles.pop(article, None)
+                if known is None:
                     continue
-                story = raw[4:-128].decode()
-                story_raw = t.stories.get(story)
-                if story_raw is not None and _unpack_story(story_raw)[0] < before_day:
-                    del t.stories[story]
-                    t.stories.pop(f"\x00{story}", None)
+                self._expired.append(article)
+                raw = self._stories.get(known.story)
+                if raw is not None and _unpack_story(raw)[0] < before_day:
+                    del self._stories[known.story]
+                    self._latest.pop(known.story, None)
 
     def state_bytes(self) -> dict[str, float]:
-        """Bytes of keys + values per indexed article, per table and in total."""
-        t = self.tables
-        n = max(1, len(t.articles))
+        """Payload bytes of the in-memory state per indexed article, per part and in total.
+
+        Ids count their UTF-8 length, band keys 4 bytes, feature keys 6, counts and days 4;
+        an article's decision counts its `Decision.to_bytes()` length.
+        """
+        n = max(1, len(self._articles))
+        ids = _ids_bytes
         out = {
-            name: sum(len(k) + len(v) for k, v in table.items()) / n
-            for name, table in zip(
-                ("articles", "bands", "stories", "postings", "df", "days"), t.all(), strict=True
-            )
+            "articles": sum(
+                len(k.encode())
+                + 4
+                + len(a.story.encode())
+                + len(a.signature)
+                + len(a.decision.to_bytes())
+                for k, a in self._articles.items()
+            ),
+            "bands": sum(4 + ids(v) for v in self._bands.values()),
+            "stories": sum(len(k.encode()) + len(v) for k, v in self._stories.items())
+            + sum(len(k.encode()) + len(v.encode()) for k, v in self._latest.items()),
+            "postings": sum(6 + ids(v) for v in self._postings.values()),
+            "df": 10 * len(self._df),
+            "days": sum(4 + ids(v) for v in self._days.values()),
         }
-        out["total"] = sum(out.values())
-        return out
+        per = {k: v / n for k, v in out.items()}
+        per["total"] = sum(per.values())
+        return per
+
+
+def _ids_bytes(ids: list[str]) -> int:
+    return sum(len(i.encode()) + 1 for i in ids)
