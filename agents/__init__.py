@@ -1,5 +1,5 @@
 """One module per agent; importing this package registers them all on the app."""
 
-from agents import enrich, normalize, promote, store
+from agents import dedupe, enrich, normalize, store
 
-__all__ = ["enrich", "normalize", "promote", "store"]
+__all__ = ["dedupe", "enrich", "normalize", "store"]

@@ -15,6 +15,7 @@ The series live in their own `CollectorRegistry` (`REGISTRY`), never the global 
 Prometheus naming: `newswire_articles_total{stage,outcome}` (outcome `ok` | `deadletter`),
 `newswire_stage_seconds{stage}`, `newswire_deadletters_total{stage,reason}`,
 `newswire_end_to_end_seconds`, `newswire_stored_total`, `newswire_consumer_lag{topic,partition}`,
+`newswire_dedupe_decisions_total{kind}`, `newswire_dedupe_indexed_articles`,
 plus the standard `process_*` series. No label ever carries an article id or URL.
 
 Figures are per worker process, from its start: Prometheus sums them across workers. The
@@ -47,6 +48,7 @@ __all__ = [
     "REGISTRY",
     "PipelineMetrics",
     "observe_dead_letter",
+    "observe_decision",
     "observe_stage",
     "observe_stored",
     "set_consumer_lag",
@@ -142,6 +144,18 @@ class PipelineMetrics:
             ["topic", "partition"],
             registry=r,
         )
+        self.decisions = Counter(
+            "newswire_dedupe_decisions",
+            "Story decisions of dedupe, by kind (new, duplicate, same_story).",
+            ["kind"],
+            registry=r,
+        )
+        self.indexed = Gauge(
+            "newswire_dedupe_indexed_articles",
+            "Articles in this worker's story index (within the horizon).",
+            registry=r,
+        )
+        self._decisions: Tally[str] = Tally()
         self._stages: dict[str, _StageSeries] = {}
         self._reasons: Tally[tuple[str, str]] = Tally()
         self._stored_total = 0
@@ -199,6 +213,12 @@ class PipelineMetrics:
         self._end_to_end.observe_many(latencies)
         self._latest_stored.extend(_summary(a, now) for a in articles)
 
+    def observe_decision(self, kind: str, indexed: int) -> None:
+        """dedupe decided `kind` for one article; its index now holds `indexed` articles."""
+        self.decisions.labels(kind).inc()
+        self.indexed.set(indexed)
+        self._decisions[kind] += 1
+
     def set_consumer_lag(self, lags: Mapping[tuple[str, int], int]) -> None:
         """Replace the lag of every partition this worker reads (topic, partition) → records."""
         self.lag.clear()
@@ -246,6 +266,7 @@ class PipelineMetrics:
                 "latest": list(reversed(self._latest_dead)),
             },
             "latest_stored": list(reversed(self._latest_stored)),
+            "decisions": dict(self._decisions),
             "lag": [
                 {"topic": t, "partition": p, "lag": n} for (t, p), n in sorted(self._lag.items())
             ],
@@ -272,6 +293,11 @@ def observe_dead_letter(stage: str, reason: str, message: str, where: str) -> No
 def observe_stored(articles: Sequence[Article], now: float) -> None:
     """`articles` were written to the table store at `now` (Unix seconds)."""
     METRICS.observe_stored(articles, now)
+
+
+def observe_decision(kind: str, indexed: int) -> None:
+    """dedupe decided `kind` for one article; its index now holds `indexed` articles."""
+    METRICS.observe_decision(kind, indexed)
 
 
 def set_consumer_lag(lags: Mapping[tuple[str, int], int]) -> None:

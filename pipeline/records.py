@@ -8,9 +8,8 @@ import faust
 import orjson
 
 from pipeline.errors import NotJson, SchemaViolation
-from schemas.article import Article, EnrichedArticle
 
-__all__ = ["decode_record", "promote"]
+__all__ = ["decode_record"]
 
 R = TypeVar("R", bound=faust.Record)
 
@@ -31,8 +30,3 @@ def decode_record(data: bytes, model: type[R]) -> R:
         return model(**{k: v for k, v in obj.items() if k in fields})
     except (TypeError, ValueError) as exc:
         raise SchemaViolation(f"not a {model.__name__}: {exc}") from None
-
-
-def promote(enriched: EnrichedArticle) -> Article:
-    """An enriched article as an output record, with no story decision yet."""
-    return Article(**enriched.asdict())

@@ -110,6 +110,19 @@ class Settings(BaseSettings):
     ner_max_chars: int = Field(
         100_000, ge=1_000, description="Longer bodies are cut here for NER (and flagged)."
     )
+    # dedupe: the story decision (thresholds chosen on ../shared/data, see `bench dedupe`)
+    dedupe_enabled: bool = Field(
+        True, description="Decide stories in dedupe; off, articles pass on with no decision."
+    )
+    dedupe_horizon: float = Field(
+        90.0, gt=0, description="Days (by publication time) an article stays in the story index."
+    )
+    dedupe_duplicate_jaccard: float = Field(
+        0.30, gt=0, le=1, description="Estimated shingle Jaccard at which a match is a copy."
+    )
+    dedupe_story_threshold: float = Field(
+        0.15, gt=0, le=1, description="Story similarity at which an article joins a story."
+    )
     bench_data_dir: Path = Field(
         Path("../shared/data"), description="Real news corpora the benchmarks read."
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from faust.types import TopicT
 
 from pipeline.app import app, settings
-from pipeline.topology import PIPELINE_TOPICS
+from pipeline.topology import PIPELINE_TOPICS, topic_partitions
 
 __all__ = ["topic"]
 
@@ -21,7 +21,7 @@ _TOPICS: dict[str, TopicT] = {
         value_type=bytes,
         key_serializer="raw",
         value_serializer="raw",
-        partitions=settings.partitions,
+        partitions=topic_partitions(name, settings.partitions),
         replicas=settings.replication_factor,
     )
     for name in PIPELINE_TOPICS

@@ -1,8 +1,13 @@
 """The flow as data: which stage reads which topic and writes which, in one table.
 
 Adding a stage is adding a row here and an agent module in `agents/`; nothing else is
-rewired. Until dedupe exists, `promote` carries enriched articles straight on to
-news.articles as output records with no story decision.
+rewired.
+
+news.enriched has ONE partition, whatever `partitions` says: dedupe needs a global view
+(a copy must meet its original wherever the two were published), so its story index is a
+single table fed in one total order. That serialises only the story decision (about a
+millisecond per article); NER, the costly stage, still scales across news.clean's
+partitions.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ __all__ = [
     "STAGES",
     "Stage",
     "stage",
+    "topic_partitions",
 ]
 
 RAW = "news.raw"
@@ -40,7 +46,7 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("normalize", source=RAW, sink=CLEAN),
     Stage("enrich", source=CLEAN, sink=ENRICHED),
-    Stage("promote", source=ENRICHED, sink=ARTICLES),
+    Stage("dedupe", source=ENRICHED, sink=ARTICLES),
     Stage("store", source=ARTICLES, sink=None),
 )
 
@@ -54,3 +60,8 @@ def stage(name: str) -> Stage:
         if s.name == name:
             return s
     raise KeyError(f"no stage {name!r}; stages: {', '.join(s.name for s in STAGES)}")
+
+
+def topic_partitions(name: str, partitions: int) -> int:
+    """Partitions of topic `name` when the others have `partitions` (news.enriched: 1)."""
+    return 1 if name == ENRICHED else partitions

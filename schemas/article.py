@@ -59,14 +59,18 @@ class EnrichedArticle(CleanArticle, **RECORD_OPTIONS):
 class Article(EnrichedArticle, **RECORD_OPTIONS):
     """The output record on news.articles and in the store.
 
-    The story fields are filled by dedupe; until that stage runs they keep their
-    defaults (no decision).
+    The story fields are dedupe's decision: `kind` (new | duplicate | same_story),
+    `story_id` (a new story's id is its first article's id), `duplicate_of` (the copied
+    article) or `related_to` (the best-matching earlier article of the story),
+    `similarity` (every score computed, e.g. `jaccard`, `cosine`), `method` and
+    `algo_version` (which decision rule, so a replay with new thresholds can be told apart).
+    They are null on records written before dedupe decided.
     """
 
     kind: StoryKind | None = None
     story_id: str | None = None
     duplicate_of: str | None = None
     related_to: str | None = None
-    similarity: float | None = None
+    similarity: dict[str, float] | None = None
     method: str | None = None
     algo_version: str | None = None

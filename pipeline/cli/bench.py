@@ -31,7 +31,7 @@ def bench() -> None:
 @_data_dir_option
 @pass_settings
 def bench_flow(settings: Settings, count: int, data_dir: Path | None) -> None:
-    """The non-NLP path's articles/s (NER off), and a bare aiokafka loop on the same records."""
+    """The non-NLP path's articles/s (NER and dedupe off) against a bare aiokafka loop."""
     from pipeline.bench.corpus import cycled_raw_records, load_corpus
     from pipeline.bench.flow import backlog_rate, bare_loop_rate
     from pipeline.bench.worker import BenchWorker
@@ -45,10 +45,11 @@ def bench_flow(settings: Settings, count: int, data_dir: Path | None) -> None:
         )
         bare = asyncio.run(bare_loop_rate(settings.kafka_bootstrap, records, settings.partitions))
         click.echo(f"  bare aiokafka consume→produce loop: {bare:10,.0f} articles/s")
-        with BenchWorker(settings, NEWSWIRE_NER_ENABLED="false") as worker:
+        env = {"NEWSWIRE_NER_ENABLED": "false", "NEWSWIRE_DEDUPE_ENABLED": "false"}
+        with BenchWorker(settings, **env) as worker:
             worker.start()
             flow = backlog_rate(worker, records)
-        click.echo(f"  newswire raw→store, NER off, 1 worker: {flow:7,.0f} articles/s")
+        click.echo(f"  newswire raw→store, NER and dedupe off: {flow:7,.0f} articles/s")
         click.echo(f"  ratio pipeline / bare loop:          {flow / bare:10.2f}")
 
 
@@ -70,3 +71,28 @@ def bench_enrich(
         click.echo(f"corpus: {len(articles):,} real articles from {origin}, cycled")
         for line in enrich_benchmark(settings, records[:count], records[count:], latency_seconds):
             click.echo(line)
+
+
+@bench.command("dedupe")
+@click.option(
+    "--count", default=100_000, show_default=True, help="Articles in the scale stream (0: skip)."
+)
+@_data_dir_option
+@pass_settings
+def bench_dedupe(settings: Settings, count: int, data_dir: Path | None) -> None:
+    """Story decisions on labelled real news: P/R/F1, ARI, decision time, state bytes.
+
+    Thresholds come from the settings (NEWSWIRE_DEDUPE_*), so other values can be tried.
+    """
+    from pipeline.bench.dedupe import run_dedupe_benchmark
+    from pipeline.dedupe import dedupe_settings
+
+    report = run_dedupe_benchmark(
+        data_dir or settings.bench_data_dir,
+        settings.cache_dir / "bench",
+        settings=dedupe_settings(settings),
+        scale_count=count,
+        progress=lambda step: click.echo(f"… {step}", err=True),
+    )
+    for line in report.lines():
+        click.echo(line)

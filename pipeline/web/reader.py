@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Final, TypeVar, TypeVarTuple
 
 import orjson
-from sqlalchemy import Connection, Engine, Row, Select, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, Row, Select, case, create_engine, event, func, select
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -38,6 +38,18 @@ _Ts = TypeVarTuple("_Ts")
 Item = dict[str, Any]  # an article record as JSON data, plus `stored_at`
 STORY_HOURS: Final = 24  # the "top stories" window of the figures
 TOP: Final = 10
+GROWTH_SECONDS: Final = 3600  # "fastest-growing": most articles in the last hour
+
+
+def _story(row: Sequence[Any]) -> Item:
+    story_id, articles_, recent, last, title = row
+    return {
+        "story_id": story_id,
+        "title": title,
+        "articles": articles_,
+        "last_hour": int(recent or 0),
+        "last_stored_at": last,
+    }
 
 
 def sqlite_path(url: str) -> Path:
@@ -192,13 +204,28 @@ class StoreReader:
             .order_by(n.desc())
             .limit(TOP),
         )
-        stories = self._rows(
-            conn,
-            select(articles.c.story_id, n, func.max(articles.c.stored_at).label("last"))
+        recent = func.sum(case((articles.c.stored_at >= now - GROWTH_SECONDS, 1), else_=0))
+        story = (
+            select(articles.c.story_id, n, recent.label("recent"), func.max(articles.c.stored_at))
             .where(articles.c.stored_at >= now - STORY_HOURS * 3600)
             .where(articles.c.story_id.is_not(None))
             .group_by(articles.c.story_id)
-            .order_by(n.desc())
+            .subquery()
+        )
+        first = articles.alias("first")  # a story's id is its first article's id
+        stories = self._rows(
+            conn,
+            select(*story.c, first.c.title)
+            .outerjoin(first, first.c.id == story.c.story_id)
+            .order_by(story.c.n.desc(), story.c.story_id)
+            .limit(TOP),
+        )
+        growing = self._rows(
+            conn,
+            select(*story.c, first.c.title)
+            .outerjoin(first, first.c.id == story.c.story_id)
+            .where(story.c.recent > 1)
+            .order_by(story.c.recent.desc(), story.c.story_id)
             .limit(TOP),
         )
         total, last = (count[0][0], count[0][1]) if count else (0, None)
@@ -206,7 +233,8 @@ class StoreReader:
             "articles": int(total or 0),
             "last_stored_at": last,
             "sources": [{"source": s, "articles": c} for s, c in sources],
-            "stories": [{"story_id": s, "articles": c, "last_stored_at": t} for s, c, t in stories],
+            "stories": [_story(row) for row in stories],
+            "growing": [_story(row) for row in growing],
         }
 
     async def figures(self, now: float) -> dict[str, Any]:

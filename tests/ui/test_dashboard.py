@@ -20,6 +20,7 @@ from playwright import async_api as playwright
 from waiting import await_until
 
 from pipeline.broker import free_port
+from pipeline.sources.files import SAMPLE_NEWS_DIR
 
 expect = playwright.expect
 
@@ -104,11 +105,19 @@ async def test_dashboard_shows_articles_a_rising_count_and_dead_letters(
 ) -> None:
     await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
 
+    # The bundled sample first, as `make demo` does: the story decision weighs words by
+    # how rare they are, which needs more than two articles seen.
+    sample = await asyncio.to_thread(pipeline.cli, "publish", str(SAMPLE_NEWS_DIR))
+    assert sample.returncode == 0, sample.stderr
+    await expect(page.locator("#stored")).to_have_text("40", timeout=4 * TIMEOUT_MS)
     result = await asyncio.to_thread(pipeline.cli, "publish", str(SEEDS))
     assert result.returncode == 0, result.stderr
     articles = page.locator("#articles li.article")
     await expect(articles.filter(has_text="Azerbaijan Launches")).to_have_count(1)
     await expect(articles.filter(has_text="Amid rising tensions")).to_have_count(1)
+    # The seeds are one story: one of them says so, and the stories panel counts both.
+    await expect(articles.filter(has_text="same story as")).to_have_count(1)
+    await expect(page.locator("#stories li").filter(has_text="2 articles")).to_have_count(1)
 
     async def counted_seeds() -> bool:
         return await number(page, "#processed") >= 2

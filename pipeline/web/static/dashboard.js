@@ -200,17 +200,25 @@ function renderDeadLetters(dl) {
   $("dl-empty").hidden = dl.total > 0;
 }
 
+function storyItem(s) {
+  const growth = s.last_hour > 0 ? ` · +${fmtInt(s.last_hour)} in the last hour` : "";
+  return el("li", { "data-story": s.story_id },
+    el("a", { href: `/api/stories/${encodeURIComponent(s.story_id)}`, text: s.title ?? s.story_id }),
+    el("span", { class: "muted", text: ` ${plural(s.articles, "article")}${growth}` }));
+}
+
 function renderSide(stats) {
   const entities = stats.entities;
   $("entities-panel").hidden = entities.length === 0;
   $("entities").replaceChildren(...entities.map((e) =>
     el("span", { class: `chip label-${e.label}`, title: e.label, text: `${e.text} · ${e.articles}` })));
 
-  const stories = stats.stored.store.stories;
-  $("stories-panel").hidden = stories.length === 0;
-  $("stories").replaceChildren(...stories.map((s) =>
-    el("li", {}, el("a", { href: `/api/stories/${encodeURIComponent(s.story_id)}`, text: s.story_id }),
-      el("span", { class: "muted", text: ` ${s.articles} articles` }))));
+  const store = stats.stored.store;
+  $("stories-panel").hidden = store.stories.length === 0;
+  $("stories").replaceChildren(...store.stories.map(storyItem));
+  const growing = store.growing ?? [];
+  $("growing-head").hidden = growing.length === 0;
+  $("growing").replaceChildren(...growing.map(storyItem));
 
   const sources = stats.stored.store.sources.map((s) => [s.source, s.articles]);
   bars($("sources"), sources, false);

@@ -1,4 +1,4 @@
-"""Decoding topic records, promoting clean articles, and building dead letters."""
+"""Decoding topic records and building dead letters."""
 
 import base64
 
@@ -6,8 +6,8 @@ import pytest
 
 from pipeline.deadletter import dead_letter
 from pipeline.errors import NotJson, SchemaViolation, UnparseableDate
-from pipeline.records import decode_record, promote
-from schemas import Article, CleanArticle
+from pipeline.records import decode_record
+from schemas import CleanArticle
 
 CLEAN = CleanArticle(id="a1", title="T", body="Body text.", word_count=2, normalized_at=5.0)
 
@@ -27,13 +27,6 @@ def test_decode_round_trips_a_record() -> None:
 def test_decode_refuses_what_is_not_the_record(data: bytes, error: type, match: str) -> None:
     with pytest.raises(error, match=match):
         decode_record(data, CleanArticle)
-
-
-def test_promote_keeps_every_clean_field_and_adds_no_decision() -> None:
-    article = promote(CLEAN)
-    assert isinstance(article, Article)
-    assert {k: v for k, v in article.asdict().items() if k in CLEAN.asdict()} == CLEAN.asdict()
-    assert (article.entities, article.kind, article.story_id) == ([], None, None)
 
 
 def test_dead_letter_keeps_the_original_bytes_and_where_they_came_from() -> None:

@@ -36,14 +36,14 @@ async def test_reads_what_the_store_wrote(tmp_path: Path) -> None:
     await store.open()
     reader = StoreReader(url)
     try:
-        await store.upsert([_article("a", "s1"), _article("b", "s1", source="blog")])
+        await store.upsert([_article("a", "a"), _article("b", "a", source="blog")])
         await store.upsert([_article("c")])
         listed = await reader.articles(ArticleFilters(entity="ARMENIA"), body=False)
         assert [a["id"] for a in listed] == ["c", "b", "a"]
         assert "body" not in listed[0] and listed[0]["stored_at"] > 0
         one = await reader.article("a")
         assert one is not None and one["body"] == "Body text."
-        assert [a["id"] for a in await reader.story("s1")] == ["a", "b"]
+        assert [a["id"] for a in await reader.story("a")] == ["a", "b"]
         rows = await reader.after(START, ArticleFilters(), 2)
         assert [item["id"] for _, item in rows] == ["a", "b"]
         rest = await reader.after(rows[-1][0], ArticleFilters(), 10)
@@ -57,8 +57,10 @@ async def test_reads_what_the_store_wrote(tmp_path: Path) -> None:
             {"source": "wire", "articles": 2},
             {"source": "blog", "articles": 1},
         ]
-        assert figures["stories"][0]["story_id"] == "s1"
-        assert figures["stories"][0]["articles"] == 2
+        biggest = figures["stories"][0]
+        assert (biggest["story_id"], biggest["articles"], biggest["last_hour"]) == ("a", 2, 2)
+        assert biggest["title"] == "Title a"  # the story's first article
+        assert figures["growing"] == figures["stories"][:1]
         assert await reader.writable()
     finally:
         await reader.close()

@@ -26,7 +26,7 @@ def test_assemble_follows_the_topology_and_sums_lag_per_topic() -> None:
     stages = stats["flow"]["stages"]
     assert [s["name"] for s in stages] == [s.name for s in STAGES]
     assert (stages[0]["ok"], stages[0]["deadletter"], stages[0]["lag"]) == (3, 1, 7)
-    assert stages[1]["ok"] == 0 and stages[1]["lag"] == 1  # promote: no records yet
+    assert stages[1]["ok"] == 0 and stages[1]["lag"] == 1  # enrich: no records yet
     assert stats["processed"] == 4
     assert stats["stored"]["store"]["articles"] == 5
     assert {p["name"] for p in stats["lag"]} == {"news.raw", "news.clean"}
