@@ -12,8 +12,23 @@ import uuid
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 __all__ = ["copy_topic", "replay_names"]
+
+
+async def _partitions(bootstrap: str, topic: str) -> list[int]:
+    """The partition numbers of `topic`; LookupError if it does not exist."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        # list_topics first: a metadata request for a named topic may auto-create it.
+        if topic not in await admin.list_topics():
+            raise LookupError(f"topic {topic!r} does not exist on {bootstrap}")
+        (meta,) = await admin.describe_topics([topic])
+        return sorted(p["partition"] for p in meta["partitions"])
+    finally:
+        await admin.close()
 
 
 def replay_names(name: str, topic_prefix: str, app_id: str, data_dir: str) -> dict[str, str]:
@@ -51,11 +66,7 @@ async def copy_topic(
     await consumer.start()
     await producer.start()
     try:
-        partitions = [
-            TopicPartition(source, p) for p in consumer.partitions_for_topic(source) or ()
-        ]
-        if not partitions:
-            raise LookupError(f"topic {source!r} does not exist on {bootstrap}")
+        partitions = [TopicPartition(source, p) for p in await _partitions(bootstrap, source)]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         start = {tp: await consumer.position(tp) for tp in partitions}

@@ -5,10 +5,23 @@ from __future__ import annotations
 import os
 
 import click
+from pydantic import ValidationError
 
 from pipeline.settings import Settings, load_settings
 
-__all__ = ["main", "pass_settings"]
+__all__ = ["checked_settings", "main", "pass_settings"]
+
+
+def checked_settings() -> Settings:
+    """The settings, or a usage error naming each bad NEWSWIRE_* value and what is wrong."""
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"NEWSWIRE_{'_'.join(map(str, e['loc'])).upper()}={e['input']!r}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise click.UsageError(f"bad setting: {problems}") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,7 +37,7 @@ def main(ctx: click.Context, kafka_bootstrap: str | None) -> None:
     if kafka_bootstrap:
         # Child processes (a worker started by `demo`) and the app read the same setting.
         os.environ["NEWSWIRE_KAFKA_BOOTSTRAP"] = kafka_bootstrap
-    ctx.obj = load_settings()
+    ctx.obj = checked_settings()
 
 
 pass_settings = click.make_pass_decorator(Settings)

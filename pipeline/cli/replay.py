@@ -9,7 +9,7 @@ import time
 import click
 from rich.progress import Progress
 
-from pipeline.cli import main, pass_settings
+from pipeline.cli import checked_settings, main, pass_settings
 from pipeline.replay import copy_topic, replay_names
 from pipeline.settings import Settings
 from pipeline.topology import ARTICLES, RAW
@@ -55,10 +55,9 @@ def replay(
     }
     os.environ.update(names)
     os.environ.update({k: str(v) for k, v in overrides.items() if v is not None})
-    from pipeline.settings import load_settings
     from pipeline.topics_admin import create_pipeline_topics
 
-    replayed = load_settings()  # validates the overrides; a bad value stops here
+    replayed = checked_settings()  # validates the overrides; a bad value stops here
     asyncio.run(create_pipeline_topics(replayed))
     source, sink = settings.topic_name(RAW), replayed.topic_name(RAW)
     with Progress(transient=True) as bar:
@@ -74,6 +73,8 @@ def replay(
         )
     click.echo(
         f"replay {name}: {copied:,} records copied {source} → {sink}\n"
+        f"  dedupe:       story threshold {replayed.dedupe_story_threshold}, copy Jaccard "
+        f"{replayed.dedupe_duplicate_jaccard}, horizon {replayed.dedupe_horizon:g} days\n"
         f"  output topic: {replayed.topic_name(ARTICLES)}  (newswire tail --topic …)\n"
         f"  store:        {replayed.resolved_store_url}\n"
         f"  web:          http://{replayed.web_host}:{replayed.web_port}/\n"
