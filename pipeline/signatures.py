@@ -11,9 +11,11 @@ common phrases ("the prime minister said") make unrelated texts look alike.
 
 MinHash (Broder 1997). `num_perm` = 128 permutations from rensa's `RMinHash` with a
 fixed seed: P(h_i(A) = h_i(B)) = J(A, B), so the share of equal positions estimates J.
-rensa was chosen over datasketch after measuring both on our data (see
-`pipeline/bench/dedupe.py`): same recall and agreement with exact Jaccard, several times
-faster per article in pure Python calls, and the digest is a plain list of `u32`.
+rensa was chosen over datasketch after measuring both on our data (`newswire bench
+minhash`: the 991 real articles and a derived copy of each, 128 permutations): rensa
+signs an article in 58 µs, datasketch in 1,270 µs, with the same accuracy (mean
+|estimate - exact Jaccard| 0.026 vs 0.033 on copies, 0.006 vs 0.007 on unrelated pairs;
+99.5% vs 99.6% of copies share a band), and its digest is a plain list of `u32`.
 
 Compact signatures. Only the low `STORED_BITS` = 8 bits of each value are kept (b-bit
 minwise hashing, Li & König 2010): 128 bytes per article. Two unrelated values agree

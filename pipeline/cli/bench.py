@@ -96,3 +96,21 @@ def bench_dedupe(settings: Settings, count: int, data_dir: Path | None) -> None:
     )
     for line in report.lines():
         click.echo(line)
+
+
+@bench.command("minhash")
+@_data_dir_option
+@pass_settings
+def bench_minhash(settings: Settings, data_dir: Path | None) -> None:
+    """rensa against datasketch on real articles and derived copies (needs the bench extra)."""
+    from pipeline.bench.corpus import load_corpus
+    from pipeline.bench.minhash import compare_minhash
+
+    articles, origin = load_corpus(data_dir or settings.bench_data_dir)
+    click.echo(f"minhash: {len(articles):,} real articles from {origin}, each with a derived copy")
+    try:
+        scores = compare_minhash(articles)
+    except ImportError as exc:
+        raise click.ClickException(f"{exc}: pip install -e '.[bench]'") from None
+    for score in scores:
+        click.echo(score.line())
