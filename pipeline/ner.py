@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline.entities import CanonicalEntity, Mention, canonical_entities, ner_text
+from pipeline.places import correct_places
 from pipeline.text import word_count
 
 if TYPE_CHECKING:
@@ -208,7 +209,7 @@ def _entities(doc: Doc, title: str) -> list[CanonicalEntity]:
     # An entity may end on a whitespace token ("Christchurch\n\n"): trim it off.
     spans = [(ent.text.rstrip(), ent.label_, ent.start_char) for ent in doc.ents]
     mentions = [Mention(text, label, start, start + len(text)) for text, label, start in spans]
-    return canonical_entities(mentions, title)
+    return canonical_entities(correct_places(mentions, doc.text), title)
 
 
 def process_batch(requests: list[NerRequest]) -> list[NerResult]:

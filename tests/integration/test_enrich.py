@@ -22,11 +22,10 @@ EXPECTED = {
     "maria zakharova": {"PERSON"},
     "russia": {"GPE"},
     "2020": {"DATE"},
+    # The model alone gets these wrong; pipeline/places.py corrects them.
+    "nagorno-karabakh": {"GPE", "LOC"},
+    "stepanakert": {"GPE"},
 }
-# en_core_web_sm 3.8.0 finds these but labels them otherwise on every mention in the seeds
-# (tests/unit/pipeline/test_ner.py pins that with strict xfails): found, label not asserted.
-# It also tags only "Lachin" (PERSON) in the second seed's "Lachin corridor".
-FOUND_ONLY = ("nagorno-karabakh", "stepanakert")
 
 
 def _stored_by_title(pipeline) -> dict[str, dict[str, object]]:
@@ -41,17 +40,12 @@ def test_seed_entities_are_tagged_in_canonical_form(pipeline, worker, wait: Wait
         found = {e["text"].casefold(): e["label"] for e in article["entities"]}
         for text, labels in EXPECTED.items():
             assert found.get(text) in labels, (text, article["title"], found)
-        assert all(text in found for text in FOUND_ONLY), (article["title"], found)
+        corridor = {
+            e["text"]: e["label"] for e in article["entities"] if "lachin" in e["text"].casefold()
+        }
+        assert corridor in ({"Lachin Corridor": "LOC"}, {"Lachin corridor": "LOC"}), corridor
         assert article["enriched_at"] is not None
         assert article["ner_truncated"] is False
-    first = next(
-        orjson.loads(r)
-        for _, r in rows
-        if orjson.loads(r)["published_at"].startswith("2023-09")  # type: ignore[union-attr]
-    )
-    assert [e["text"] for e in first["entities"] if "lachin" in e["text"].casefold()] == [
-        "Lachin Corridor"
-    ]
 
 
 def test_huge_and_strange_bodies_do_not_kill_the_worker(pipeline, worker, wait: Wait) -> None:
