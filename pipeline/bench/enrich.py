@@ -3,11 +3,17 @@
 (a) bare `nlp.pipe` over the articles' NER texts with the workers' model, pipes, batch
 size and number of processes; (b) one worker from news.raw to the store with enrich on,
 working through a backlog of the same articles; then the latency received → stored at
-half of (b)'s rate, an open-loop load for about a minute.
+half of (b)'s rate, an open-loop load for about a minute. While (b) saturates NER, a
+thread asks the worker's `GET /api/stats` four times a second and times each answer: the
+web UI must stay responsive under load.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime
 
 from pipeline.bench.flow import backlog_rate
@@ -17,7 +23,47 @@ from pipeline.entities import ner_text
 from pipeline.normalize import normalize_record
 from pipeline.settings import Settings
 
-__all__ = ["enrich_benchmark"]
+__all__ = ["StatsProbe", "enrich_benchmark"]
+
+
+class StatsProbe:
+    """Times `GET url` every `interval` seconds in a thread, between `with` enter and exit."""
+
+    def __init__(self, url: str, interval: float = 0.25) -> None:
+        self.url, self.interval = url, interval
+        self.seconds: list[float] = []
+        self.failures = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(self.url, timeout=10) as response:
+                    response.read()
+            except (urllib.error.URLError, TimeoutError, ConnectionError):
+                self.failures += 1  # the web server is not up yet, or did not answer
+                continue
+            self.seconds.append(time.perf_counter() - started)
+
+    def __enter__(self) -> StatsProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def line(self) -> str:
+        s = self.seconds
+        if not s:
+            return "  GET /api/stats under NER load: no answer"
+        return (
+            f"  GET /api/stats under NER load ({len(s)} requests): p50 "
+            f"{percentile(s, 50) * 1000:.0f} ms, p99 {percentile(s, 99) * 1000:.0f} ms, "
+            f"max {max(s) * 1000:.0f} ms"
+        )
 
 
 def enrich_benchmark(
@@ -37,8 +83,11 @@ def enrich_benchmark(
     ]
     with BenchWorker(settings) as worker:
         worker.start()
-        rate = backlog_rate(worker, records)
+        stats_url = f"http://127.0.0.1:{worker.env['NEWSWIRE_WEB_PORT']}/api/stats"
+        with StatsProbe(stats_url) as probe:
+            rate = backlog_rate(worker, records)
         lines.append(f"  (b) pipeline news.raw → store:       {rate:8.1f} articles/s")
+        lines.append(probe.line())
         lines.append(f"  (b)/(a):                             {rate / raw_articles:8.2f}")
         offered = rate / 2
         count = min(len(paced_records), max(20, int(offered * paced_seconds)))
