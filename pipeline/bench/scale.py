@@ -5,8 +5,9 @@ gets N `newswire worker` processes in one group; once the group is stable:
 
 1. throughput: a backlog of articles is published at once and worked through; articles/s
    from the first stored batch to the last (the first batch's articles are not counted);
-2. latency: articles published at a steady rate, each stamped `received_at` as it is
-   sent; p50/p99 of `stored_at - received_at` (publish → stored, the same clock).
+2. latency: articles published at a steady rate (by default half the store's 1-worker
+   throughput, the same for 2 workers), each stamped `received_at` as it is sent; p50/p99
+   of `stored_at - received_at` (publish → stored, the same clock).
 
 Several workers on one SQLite file share it through WAL and take turns at its write lock;
 PostgreSQL takes their transactions side by side.
@@ -248,16 +249,23 @@ def scale_run(
     store: str,
     workers: int,
     backlog: Sequence[bytes],
-    paced: Sequence[bytes],
-    paced_rate: float,
+    spare: Sequence[bytes],
+    paced_rate: float | None,
+    paced_seconds: float,
     workdir: Path,
     postgres_url: str | None,
 ) -> ScaleResult:
-    """One configuration: `workers` workers on a fresh `store`, backlog then paced load."""
+    """One configuration: `workers` workers on a fresh `store`, backlog then paced load.
+
+    The paced load runs at `paced_rate`, or at half the backlog rate just measured; its
+    records come from `spare` (distinct from the backlog's, so none is an update).
+    """
     store_url = _fresh_store(store, workdir, postgres_url)
     with WorkerGroup(settings, store_url, workers, NEWSWIRE_NER_ENABLED="false") as group:
         group.wait_stable()
         rate = group.backlog_rate(backlog)
+        paced_rate = paced_rate or rate / 2
+        paced = spare[: max(1, int(paced_rate * paced_seconds))]
         latencies = group.paced_latencies(paced, paced_rate)
     return ScaleResult(
         store,
