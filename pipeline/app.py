@@ -44,6 +44,8 @@ app = faust.App(
     # Records up to the raw size limit (and their enriched forms) must fit in a request.
     producer_max_request_size=settings.max_message_bytes,
     broker_commit_every=2000,
+    # A worker killed without a goodbye keeps its partitions this long (heartbeats every 3 s).
+    broker_session_timeout=settings.consumer_session_timeout,
     autodiscover=False,
     origin="pipeline.app",
 )

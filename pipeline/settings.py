@@ -74,7 +74,9 @@ class Settings(BaseSettings):
         Path(".newswire"), description="Where the worker keeps local state (SQLite store, tables)."
     )
     store_url: str = Field(
-        "", description="Table store URL, `sqlite:///PATH`; default: `DATA_DIR/newswire.db`."
+        "",
+        description="Table store URL, `sqlite:///PATH` or `postgresql://…`; "
+        "default: `DATA_DIR/newswire.db`.",
     )
     store_batch_size: int = Field(500, ge=1, description="Most articles per store transaction.")
     store_batch_seconds: float = Field(0.2, gt=0, description="Longest wait to fill a batch.")
@@ -125,6 +127,12 @@ class Settings(BaseSettings):
     )
     bench_data_dir: Path = Field(
         Path("../shared/data"), description="Real news corpora the benchmarks read."
+    )
+    # Production: failover across workers (issue #8).
+    consumer_session_timeout: float = Field(
+        60.0,
+        ge=6,
+        description="Seconds before the group gives a silent worker's partitions to the others.",
     )
     max_raw_bytes: int = Field(2_000_000, description="Larger raw records are dead-lettered.")
     min_body_chars: int = Field(40, description="Shorter bodies are dead-lettered.")

@@ -114,3 +114,80 @@ def bench_minhash(settings: Settings, data_dir: Path | None) -> None:
         raise click.ClickException(f"{exc}: pip install -e '.[bench]'") from None
     for score in scores:
         click.echo(score.line())
+
+
+@bench.command("scale")
+@click.option("--count", default=10_000, show_default=True, help="Articles in the backlog.")
+@click.option(
+    "--store",
+    "stores",
+    type=click.Choice(["sqlite", "postgresql"]),
+    multiple=True,
+    help="Store(s) to run against (repeatable; default: both).",
+)
+@click.option(
+    "--postgres-url",
+    help="A PostgreSQL server to create the runs' databases on "
+    "(default: start a throw-away local one; needs Debian's postgresql).",
+)
+@click.option(
+    "--latency-rate",
+    type=float,
+    help="Paced load, articles/s (default: half the store's 1-worker rate, for both counts).",
+)
+@click.option("--latency-seconds", default=15.0, show_default=True, help="Length of the paced run.")
+@_data_dir_option
+@pass_settings
+def bench_scale(
+    settings: Settings,
+    count: int,
+    stores: tuple[str, ...],
+    postgres_url: str | None,
+    latency_rate: float | None,
+    latency_seconds: float,
+    data_dir: Path | None,
+) -> None:
+    """The non-NLP path with 1 and 2 workers: articles/s, the ratio, p99 publish→stored."""
+    import contextlib
+    import os
+    import tempfile
+
+    from pipeline.bench.corpus import cycled_raw_records, load_corpus
+    from pipeline.bench.scale import local_postgres, scale_run
+
+    articles, origin = load_corpus(data_dir or settings.bench_data_dir)
+    records = list(cycled_raw_records(articles, count * 2))
+    backlog, spare = records[:count], records[count:]
+    stores = stores or ("sqlite", "postgresql")
+    with local_broker(settings), contextlib.ExitStack() as stack:
+        if "postgresql" in stores and not postgres_url:
+            postgres_url = stack.enter_context(local_postgres())
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="newswire-")))
+        click.echo(
+            f"scale: {count:,} articles ({len(articles):,} real articles cycled from {origin}), "
+            f"NER off, {settings.partitions} partitions, {os.cpu_count()} cores, "
+            f"broker {settings.kafka_bootstrap}; latency over {latency_seconds:g} s of paced load"
+        )
+        for store in stores:
+            rates: dict[int, float] = {}
+            rate = latency_rate
+            for workers in (1, 2):
+                result = scale_run(
+                    settings,
+                    store,
+                    workers,
+                    backlog,
+                    spare,
+                    rate,
+                    latency_seconds,
+                    workdir,
+                    postgres_url,
+                )
+                rates[workers] = result.rate
+                rate = result.paced_rate  # the same offered load for 2 workers
+                click.echo(
+                    f"  {store:<10} {workers} worker{'s' if workers > 1 else ' '}: "
+                    f"{result.rate:7,.0f} articles/s; at {result.paced_rate:,.0f} articles/s "
+                    f"publish→stored p50 {result.p50:.3f} s, p99 {result.p99:.3f} s"
+                )
+            click.echo(f"  {store:<10} 2 workers / 1 worker: {rates[2] / rates[1]:.2f}")

@@ -1,7 +1,9 @@
-"""`ArticleStore` on SQLAlchemy Core (async): SQLite via aiosqlite today, PostgreSQL later.
+"""`ArticleStore` on SQLAlchemy Core (async): SQLite (aiosqlite) or PostgreSQL (psycopg 3).
 
-The full output record is kept as JSON beside the columns the queries filter on, so a new
-optional field in `Article` needs no migration; a new filter column does (see MIGRATIONS).
+One class for both: the dialect decides the URL's driver, the connection set-up and the
+`INSERT … ON CONFLICT` construct; the tables (`schema.py`) and migrations (`migrations.py`)
+are shared. PostgreSQL connections come from SQLAlchemy's pool, each checked before use, so
+a restarted server costs one failed write (which the store agent retries), not a dead pool.
 """
 
 from __future__ import annotations
@@ -12,67 +14,42 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import (
-    Column,
-    Float,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    event,
-    func,
-    select,
-)
+from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from pipeline.store.migrations import SCHEMA_VERSION, entity_keys, migrate
+from pipeline.store.schema import article_entities, articles
 from schemas.article import Article
 
-__all__ = ["SCHEMA_VERSION", "SqlArticleStore", "open_store"]
+__all__ = ["SCHEMA_VERSION", "SqlArticleStore", "articles", "async_url", "open_store", "sync_url"]
 
-SCHEMA_VERSION = 1
-
-metadata = MetaData()
-
-articles = Table(
-    "articles",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("title", Text, nullable=False),
-    Column("url", Text),
-    Column("source", Text),
-    Column("published_at", String(32)),
-    Column("language", String(16)),
-    Column("kind", String(16)),
-    Column("story_id", String(64)),
-    Column("received_at", Float),
-    Column("stored_at", Float, nullable=False),
-    Column("record", Text, nullable=False),
-    Index("ix_articles_story_id", "story_id"),
-    Index("ix_articles_source", "source"),
-    Index("ix_articles_published_at", "published_at"),
-    Index("ix_articles_stored_at", "stored_at"),
-)
-
-store_meta = Table(
-    "store_meta",
-    metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", Integer, nullable=False),
-)
+POOL_SIZE = 4  # the store agent writes one batch at a time; the rest is headroom
 
 # A re-delivered or re-published article replaces its row (so `received_at` moves on).
 _UPDATED = tuple(c.name for c in articles.columns if c.name != "id")
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
 
-def _async_url(url: str) -> str:
+def async_url(url: str) -> str:
+    """The SQLAlchemy async URL of a store URL: `sqlite:///PATH` or `postgresql://…`."""
     if url.startswith("sqlite:///"):
         return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
-    raise ValueError(f"unsupported store URL {url!r}: expected sqlite:///PATH")
+    for scheme in _POSTGRES_SCHEMES:
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url.removeprefix(scheme)
+    raise ValueError(
+        f"unsupported store URL {url!r}: expected sqlite:///PATH or postgresql://USER@HOST/DB"
+    )
+
+
+def sync_url(url: str) -> str:
+    """The SQLAlchemy URL of a store URL for a synchronous engine (the API's reads)."""
+    driver_url = async_url(url)
+    return url if driver_url.startswith("sqlite") else driver_url  # psycopg does both
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
@@ -113,18 +90,28 @@ class SqlArticleStore:
             raise RuntimeError("store is not open: call `await store.open()` first")
         return self._engine
 
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
     async def open(self) -> None:
-        if self.url.startswith("sqlite:///"):
+        driver_url = async_url(self.url)
+        if driver_url.startswith("sqlite"):
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self._engine = create_async_engine(_async_url(self.url))
-        event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
-        async with self._engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
-            await conn.execute(
-                sqlite_insert(store_meta)
-                .values(key="schema_version", value=SCHEMA_VERSION)
-                .on_conflict_do_nothing()
+            engine = create_async_engine(driver_url)
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_async_engine(
+                driver_url, pool_size=POOL_SIZE, max_overflow=0, pool_pre_ping=True
             )
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(migrate)
+        except BaseException:
+            await engine.dispose()
+            raise
+        self._engine = engine
 
     async def close(self) -> None:
         if self._engine is not None:
@@ -134,15 +121,30 @@ class SqlArticleStore:
     async def upsert(self, batch: Sequence[Article]) -> None:
         if not batch:
             return
-        # Last write wins within a batch, as it would across batches; one time per transaction.
+        # Last write wins within a batch, as it would across batches; one time per
+        # transaction. Rows go in id order so that two workers writing overlapping batches
+        # (a rebalance redelivers) lock rows in the same order and cannot deadlock.
         now = time.time()
-        rows = list({a.id: _row(a, now) for a in batch}.values())
-        stmt = sqlite_insert(articles)
+        latest = {a.id: a for a in batch}
+        ids = sorted(latest)
+        rows = [_row(latest[i], now) for i in ids]
+        entity_rows = [
+            {"article_id": i, "entity": key}
+            for i in ids
+            for key in entity_keys(e.text for e in latest[i].entities)
+        ]
+        insert_ = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
+        stmt = insert_(articles)
         stmt = stmt.on_conflict_do_update(
             index_elements=[articles.c.id], set_={c: stmt.excluded[c] for c in _UPDATED}
         )
         async with self.engine.begin() as conn:
             await conn.execute(stmt, rows)
+            await conn.execute(
+                delete(article_entities).where(article_entities.c.article_id.in_(ids))
+            )
+            if entity_rows:
+                await conn.execute(insert(article_entities), entity_rows)
 
     async def get(self, article_id: str) -> Article | None:
         async with self.engine.connect() as conn:

@@ -2,17 +2,17 @@
 
 Filters (`?entity=&story=&source=&since=&limit=`) select articles of the table store:
 
-- `entity`: an entity of the article, by its canonical text, case-insensitively. For now this
-  scans the JSON record of each candidate row (SQLite JSON1 `json_each`); an entity index table
-  is the later, faster form.
+- `entity`: an entity of the article, by its canonical text, case-insensitively, through the
+  store's entity index (`article_entities`), so the same SQL runs on SQLite and PostgreSQL.
 - `story`: the article's `story_id`; `source`: its `source`, both exact.
 - `since`: stored (processed) at or after this moment: Unix seconds or ISO 8601 (no zone: UTC).
 - `limit`: most articles returned (default 50, at most 500).
 
 A stream cursor is `STORED_AT-_rowid`: the store's `stored_at` (Unix seconds, as the shortest
-float that round-trips) and the row's SQLite rowid, which breaks ties inside a batch. Rows
-are read in cursor order, so "after cursor C" is exactly what a client has not seen yet. An
-upsert keeps a row's rowid and moves its `stored_at`, so a re-stored article is sent again.
+float that round-trips) and the row's `rowid` (SQLite's own; an identity column on
+PostgreSQL), which breaks ties inside a batch. Rows are read in cursor order, so "after
+cursor C" is exactly what a client has not seen yet. An upsert keeps a row's rowid and moves
+its `stored_at`, so a re-stored article is sent again.
 """
 
 from __future__ import annotations
@@ -30,13 +30,12 @@ from sqlalchemy import (
     Select,
     and_,
     exists,
-    func,
     literal_column,
     or_,
     select,
 )
 
-from pipeline.store.sql import articles
+from pipeline.store.schema import article_entities, articles
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -160,14 +159,12 @@ START: Final = Cursor(-math.inf, -1)  # before every row
 def _conditions(filters: ArticleFilters) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.entity is not None:
-        entities = func.json_each(articles.c.record, "$.entities").table_valued("value")
-        entity = entities.alias("entity")
-        text = func.lower(func.json_extract(entity.c.value, "$.text"))
         conditions.append(
             exists(
                 select(literal_column("1"))
-                .select_from(entity)
-                .where(text == filters.entity.lower())
+                .select_from(article_entities)
+                .where(article_entities.c.article_id == articles.c.id)
+                .where(article_entities.c.entity == filters.entity.lower())
             )
         )
     if filters.story is not None:

@@ -1,9 +1,10 @@
 """Read-only access to the table store for the API: its own connections, never the writer's.
 
-The store is SQLite in WAL mode, so these reads run beside the store agent's writes without
-blocking them. Each connection is `PRAGMA query_only`, so nothing the API runs can write.
-Until the store agent has created the database, every read returns nothing rather than
-creating an empty file behind the writer's back.
+On SQLite (WAL mode) these reads run beside the store agent's writes without blocking them;
+each connection is `PRAGMA query_only`. On PostgreSQL each connection's transactions are
+read-only (`default_transaction_read_only`). Either way nothing the API runs can write.
+Until the store agent has created the schema, every read returns nothing rather than
+creating an empty database behind the writer's back.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from pathlib import Path
 from typing import Any, Final, TypeVar, TypeVarTuple
 
 import orjson
+import psycopg
 from sqlalchemy import Connection, Engine, Row, Select, case, create_engine, event, func, select
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from pipeline.store.sql import articles
+from pipeline.store.schema import articles
+from pipeline.store.sql import async_url, sync_url
 from pipeline.web.queries import (
     ArticleFilters,
     Cursor,
@@ -52,10 +55,11 @@ def _story(row: Sequence[Any]) -> Item:
     }
 
 
-def sqlite_path(url: str) -> Path:
-    """The file of a `sqlite:///PATH` store URL (ValueError for anything else)."""
-    if not url.startswith("sqlite:///"):
-        raise ValueError(f"unsupported store URL {url!r}: expected sqlite:///PATH")
+def sqlite_path(url: str) -> Path | None:
+    """The file of a `sqlite:///PATH` store URL; None for PostgreSQL (ValueError otherwise)."""
+    driver_url = async_url(url)  # raises for an unsupported URL
+    if not driver_url.startswith("sqlite"):
+        return None
     return Path(url.removeprefix("sqlite:///"))
 
 
@@ -72,6 +76,20 @@ def _item(record: str, stored_at: float, *, body: bool) -> Item:
         data.pop("body", None)
     data["stored_at"] = stored_at
     return data
+
+
+def _probe_postgres_writable(url: str, timeout: float) -> bool:
+    # A primary (not a read-only standby) that answers within `timeout`, on which this user
+    # may write the articles table (False as well while the table does not exist).
+    conninfo = "postgresql://" + async_url(url).removeprefix("postgresql+psycopg://")
+    try:
+        with psycopg.connect(conninfo, connect_timeout=max(1, round(timeout))) as conn:
+            row = conn.execute(
+                "SELECT NOT pg_is_in_recovery() AND has_table_privilege('articles', 'INSERT')"
+            ).fetchone()
+    except psycopg.Error:
+        return False
+    return bool(row and row[0])
 
 
 def _probe_writable(path: Path, timeout: float) -> bool:
@@ -95,7 +113,7 @@ def _probe_writable(path: Path, timeout: float) -> bool:
 
 
 class StoreReader:
-    """Queries over the table store at `url` (`sqlite:///PATH`), opened on first use.
+    """Queries over the table store at `url` (SQLite or PostgreSQL), opened on first use.
 
     Each call does all its SQL and JSON decoding in one worker thread (`asyncio.to_thread`)
     on a synchronous engine: one hop off the event loop per request, where an async driver
@@ -110,8 +128,16 @@ class StoreReader:
 
     def _get_engine(self) -> Engine:
         if self._engine is None:
-            self._engine = create_engine(f"sqlite:///{self.path}")
-            event.listen(self._engine, "connect", _read_only)
+            if self.path is not None:
+                self._engine = create_engine(f"sqlite:///{self.path}")
+                event.listen(self._engine, "connect", _read_only)
+            else:
+                self._engine = create_engine(
+                    sync_url(self.url),
+                    pool_size=2,
+                    pool_pre_ping=True,
+                    connect_args={"options": "-c default_transaction_read_only=on"},
+                )
         return self._engine
 
     async def close(self) -> None:
@@ -126,13 +152,14 @@ class StoreReader:
         """`work(connection)` in a thread; the connection is None until the store exists."""
 
         def run() -> _T:
-            if not self.path.exists():
+            if self.path is not None and not self.path.exists():
                 return work(None)
             try:
                 with self._get_engine().connect() as conn:
                     return work(conn)
-            except OperationalError as exc:
-                if "no such table" in str(exc):  # the store agent has not created it yet
+            except (OperationalError, ProgrammingError) as exc:
+                # The store agent has not created the table yet (SQLite; PostgreSQL).
+                if "no such table" in str(exc) or "UndefinedTable" in type(exc.orig).__name__:
                     return work(None)
                 raise
 
@@ -243,4 +270,6 @@ class StoreReader:
 
     async def writable(self, timeout: float = 1.0) -> bool:
         """Whether the store could take a write now (its write lock, taken and released)."""
+        if self.path is None:
+            return await asyncio.to_thread(_probe_postgres_writable, self.url, timeout)
         return await asyncio.to_thread(_probe_writable, self.path, timeout)

@@ -101,10 +101,9 @@ class Pipeline:
                 return []
 
 
-@pytest.fixture(scope="module")
-def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+def new_pipeline(kafka_bootstrap: str, data_dir: Path) -> Pipeline:
+    """A pipeline of its own: fresh topics (a new prefix), consumer group and SQLite store."""
     tag = uuid.uuid4().hex[:8]
-    data_dir = tmp_path_factory.mktemp(f"pipeline-{tag}")
     env = {
         **os.environ,
         "NEWSWIRE_KAFKA_BOOTSTRAP": kafka_bootstrap,
@@ -122,6 +121,17 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
     )
     asyncio.run(create_pipeline_topics(settings))
     return Pipeline(settings=settings, env=env, store_path=data_dir / "newswire.db")
+
+
+@pytest.fixture(scope="module")
+def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    return new_pipeline(kafka_bootstrap, tmp_path_factory.mktemp("pipeline-"))
+
+
+@pytest.fixture
+def new_pipelines(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Pipeline]:
+    """`new_pipelines(bootstrap)`: a pipeline of the test's own, on any broker."""
+    return lambda bootstrap: new_pipeline(bootstrap, tmp_path_factory.mktemp("pipeline-"))
 
 
 @pytest.fixture(scope="module")

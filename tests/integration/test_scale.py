@@ -1,19 +1,26 @@
-"""Two workers in one consumer group share the partitions, and every article is stored once."""
+"""Two workers in one consumer group share the partitions and a PostgreSQL store; one is
+killed mid-stream, and every article is still stored exactly once."""
 
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
+from flight import lost_and_duplicated, publish, real_records, stored_count
+
+from pipeline.topology import RAW
 
 pytestmark = pytest.mark.integration
 
 Wait = Callable[[Callable[[], object], float, str], object]
-COUNT = 200
+COUNT = 5_000
+# The non-NLP path; the killed worker's partitions move on after 10 s instead of 60.
+FAST = {"NEWSWIRE_NER_ENABLED": "false", "NEWSWIRE_CONSUMER_SESSION_TIMEOUT": "10"}
 
 
 def _group_members(bootstrap: str, group: str) -> tuple[str, int]:
@@ -35,30 +42,29 @@ def _group_members(bootstrap: str, group: str) -> tuple[str, int]:
     return asyncio.run(describe())
 
 
-def test_two_workers_share_the_partitions(pipeline, tmp_path: Path, wait: Wait) -> None:
+def test_two_workers_share_the_partitions_and_survive_losing_one(
+    pipeline, postgres_url: str, tmp_path: Path, wait: Wait
+) -> None:
     bootstrap, group = pipeline.settings.kafka_bootstrap, pipeline.settings.app_id
-    first = pipeline.start_worker("first", NEWSWIRE_DATA_DIR=str(tmp_path / "first"))
+    shared = {**FAST, "NEWSWIRE_STORE_URL": postgres_url}
+    first = pipeline.start_worker("first", NEWSWIRE_DATA_DIR=str(tmp_path / "first"), **shared)
     second = None
     try:
         wait(lambda: _group_members(bootstrap, group) == ("Stable", 1), 90, "the first member")
-        second = pipeline.start_worker("second", NEWSWIRE_DATA_DIR=str(tmp_path / "second"))
+        second = pipeline.start_worker(
+            "second", NEWSWIRE_DATA_DIR=str(tmp_path / "second"), **shared
+        )
         wait(lambda: _group_members(bootstrap, group) == ("Stable", 2), 90, "a 2-member group")
 
-        path = tmp_path / "many.jsonl"
-        path.write_text(
-            "".join(
-                f'{{"title": "Article {n}", "body": "Body of article number {n}, '
-                f'long enough to pass the minimum length."}}\n'
-                for n in range(COUNT)
-            )
-        )
-        assert pipeline.cli("publish", str(path)).returncode == 0
-        wait(
-            lambda: pipeline.stored("SELECT count(*) FROM articles") == [(COUNT,)],
-            120,
-            f"{COUNT} stored articles",
-        )
-        assert first.poll() is None and second.poll() is None
+        records = real_records(COUNT)
+        publish(bootstrap, pipeline.topic(RAW), records)
+        wait(lambda: stored_count(postgres_url) >= 500, 300, "the first batches stored")
+        second.send_signal(signal.SIGKILL)  # mid-stream, without a goodbye to the group
+        assert second.wait() == -signal.SIGKILL
+        assert stored_count(postgres_url) < COUNT, "the kill came too late to test"
+        wait(lambda: stored_count(postgres_url) >= COUNT, 600, f"{COUNT:,} stored articles")
+        assert lost_and_duplicated(postgres_url, records) == (0, 0)
+        assert first.poll() is None
     finally:
         if second is not None:
             pipeline.stop_worker(second, "second")

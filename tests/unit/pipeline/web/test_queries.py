@@ -1,4 +1,5 @@
-"""API filters and stream cursors: parsing, and the SQL they build, run on a real SQLite."""
+"""API filters and stream cursors: parsing, and the SQL they build, run on real SQLite and
+PostgreSQL stores (the `store_url` fixture: each query test runs on both)."""
 
 from collections.abc import Iterator
 
@@ -6,7 +7,9 @@ import orjson
 import pytest
 from sqlalchemy import Connection, create_engine
 
-from pipeline.store.sql import articles, metadata
+from pipeline.store.migrations import entity_keys, migrate
+from pipeline.store.schema import article_entities, articles
+from pipeline.store.sql import sync_url
 from pipeline.web.queries import (
     MAX_LIMIT,
     START,
@@ -31,9 +34,10 @@ ROWS = [
 
 
 @pytest.fixture
-def db() -> Iterator[Connection]:
-    engine = create_engine("sqlite://")
-    metadata.create_all(engine)
+def db(store_url: str) -> Iterator[Connection]:
+    engine = create_engine(sync_url(store_url))
+    with engine.begin() as conn:
+        migrate(conn)
     with engine.connect() as conn:
         for id_, source, story, stored_at, published, names in ROWS:
             entities = [{"text": n, "label": "GPE"} for n in names]
@@ -49,7 +53,10 @@ def db() -> Iterator[Connection]:
                     record=orjson.dumps(record).decode(),
                 )
             )
+            for key in entity_keys(names):
+                conn.execute(article_entities.insert().values(article_id=id_, entity=key))
         yield conn
+    engine.dispose()
 
 
 def ids(conn: Connection, query: object) -> list[str]:

@@ -1,4 +1,4 @@
-"""The API's read side over a real SQLite store written by the real store code."""
+"""The API's read side over real SQLite and PostgreSQL stores written by the real store code."""
 
 from pathlib import Path
 
@@ -30,8 +30,18 @@ async def test_reads_nothing_and_creates_nothing_before_the_store_exists(tmp_pat
     assert not (tmp_path / "missing.db").exists()
 
 
-async def test_reads_what_the_store_wrote(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'n.db'}"
+async def test_reads_nothing_before_the_schema_exists_on_postgresql(postgres_url: str) -> None:
+    reader = StoreReader(postgres_url)
+    try:
+        assert await reader.articles(ArticleFilters(entity="x")) == []
+        assert await reader.latest_cursor() is None
+        assert not await reader.writable()
+    finally:
+        await reader.close()
+
+
+async def test_reads_what_the_store_wrote(store_url: str) -> None:
+    url = store_url
     store = open_store(url)
     await store.open()
     reader = StoreReader(url)
