@@ -6,6 +6,7 @@ import faust
 
 import schemas.codec  # noqa: F401 - registers the orjson codec before any record is used
 from pipeline.settings import Settings, load_settings
+from pipeline.web.lag import CommitMonitor
 
 __all__ = ["app", "settings"]
 
@@ -44,6 +45,8 @@ app = faust.App(
     # Records up to the raw size limit (and their enriched forms) must fit in a request.
     producer_max_request_size=settings.max_message_bytes,
     broker_commit_every=2000,
+    # Faust's Monitor keeps per-record statistics nobody reads; lag needs only its commits.
+    Monitor=CommitMonitor,
     autodiscover=False,
     origin="pipeline.app",
 )
