@@ -2,7 +2,7 @@
 
 The event loop never runs spaCy: batches taken from the stream go to `NerPool`, one
 chunk per process, and the agent awaits them. Events are acknowledged after their batch
-is sent on (`take_events` acks after the loop body).
+is sent on and Kafka has it (`take_events` acks after the loop body).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pipeline.enrich import enriched_article, ner_request, without_entities
 from pipeline.errors import RejectedArticle
 from pipeline.ner import NerPool
 from pipeline.records import decode_record
-from pipeline.routing import emit, forward, send_dead_letter
+from pipeline.routing import Outbox, relay
 from pipeline.topics import topic
 from pipeline.topology import stage
 from schemas.article import CleanArticle
@@ -41,10 +41,13 @@ def _chunks(
 @app.agent(topic(STAGE.source), name=STAGE.name)
 async def enrich(stream: StreamT[bytes]) -> None:
     if not settings.ner_enabled:  # the non-NLP path: same topics, no entities
-        async for event in stream.events():
-            await forward(
-                event, STAGE, lambda data: without_entities(decode_record(data, CleanArticle))
-            )
+        await relay(
+            stream,
+            STAGE,
+            lambda data: without_entities(decode_record(data, CleanArticle)),
+            batch_size=settings.stage_batch_size,
+            within=settings.stage_batch_seconds,
+        )
         return
     pool = NerPool(
         processes=settings.ner_processes,
@@ -59,12 +62,13 @@ async def enrich(stream: StreamT[bytes]) -> None:
     try:
         async for events in batches:
             started = time.perf_counter()
+            outbox = Outbox()
             accepted: list[tuple[EventT[bytes], CleanArticle]] = []
             for event in events:
                 try:
                     accepted.append((event, decode_record(event.value, CleanArticle)))
                 except RejectedArticle as error:
-                    await send_dead_letter(event, STAGE, error)
+                    await outbox.dead_letter(event, STAGE, error)
             chunks = _chunks(accepted, settings.ner_processes)
             answers = await asyncio.gather(
                 *(pool.run([ner_request(article) for _, article in chunk]) for chunk in chunks)
@@ -73,9 +77,10 @@ async def enrich(stream: StreamT[bytes]) -> None:
             for chunk, results in zip(chunks, answers, strict=True):
                 for (event, article), result in zip(chunk, results, strict=True):
                     try:
-                        await emit(STAGE, enriched_article(article, result, now))
+                        await outbox.emit(STAGE, enriched_article(article, result, now))
                     except RejectedArticle as error:
-                        await send_dead_letter(event, STAGE, error)
+                        await outbox.dead_letter(event, STAGE, error)
+            await outbox.delivered()
             if accepted:
                 metrics.observe_stage(STAGE.name, time.perf_counter() - started, len(accepted))
     finally:

@@ -8,9 +8,10 @@ from faust import StreamT
 
 from pipeline.app import app, settings
 from pipeline.normalize import normalize_record
-from pipeline.routing import forward
+from pipeline.routing import relay
 from pipeline.topics import topic
 from pipeline.topology import stage
+from schemas.article import CleanArticle
 
 __all__ = ["normalize"]
 
@@ -20,5 +21,14 @@ STAGE = stage("normalize")
 @app.agent(topic(STAGE.source), name=STAGE.name)
 async def normalize(stream: StreamT[bytes]) -> None:
     limits = settings.cleaning
-    async for event in stream.events():
-        await forward(event, STAGE, lambda data: normalize_record(data, limits, datetime.now(UTC)))
+
+    def clean(data: bytes) -> CleanArticle:
+        return normalize_record(data, limits, datetime.now(UTC))
+
+    await relay(
+        stream,
+        STAGE,
+        clean,
+        batch_size=settings.stage_batch_size,
+        within=settings.stage_batch_seconds,
+    )

@@ -6,6 +6,7 @@ import faust
 
 import schemas.codec  # noqa: F401 - registers the orjson codec before any record is used
 from pipeline.settings import Settings, load_settings
+from pipeline.web.lag import CommitMonitor
 
 __all__ = ["app", "settings"]
 
@@ -46,6 +47,8 @@ app = faust.App(
     broker_commit_every=2000,
     # A worker killed without a goodbye keeps its partitions this long (heartbeats every 3 s).
     broker_session_timeout=settings.consumer_session_timeout,
+    # Faust's Monitor keeps per-record statistics nobody reads; lag needs only its commits.
+    Monitor=CommitMonitor,
     autodiscover=False,
     origin="pipeline.app",
 )

@@ -60,6 +60,12 @@ STOP_WORDS: dict[str, frozenset[str]] = {
 # Runs of letters: "qu'il" gives "qu" and "il", digits and punctuation give nothing.
 _WORD = re.compile(r"[^\W\d_]+")
 
+# Stop word -> the languages that list it (in STOP_WORDS order): one lookup per word.
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {
+    word: tuple(code for code, words in STOP_WORDS.items() if word in words)
+    for word in frozenset().union(*STOP_WORDS.values())
+}
+
 
 def guess_language(text: str) -> str | None:
     """Return the ISO 639-1 code (en, de, fr, es, pt, it, nl) `text` is written in, or None.
@@ -67,10 +73,10 @@ def guess_language(text: str) -> str | None:
     None means too few votes or no clear winner; see the module docstring.
     """
     votes: Counter[str] = Counter()
+    languages_of = _LANGUAGES_OF.get
     for word in _WORD.findall(text[:SAMPLE_CHARS].lower()):
-        for code, words in STOP_WORDS.items():
-            if word in words:
-                votes[code] += 1
+        for code in languages_of(word, ()):
+            votes[code] += 1
     ranked = [*votes.most_common(2), ("", 0), ("", 0)]
     (leader, lead), (_, runner_up) = ranked[0], ranked[1]
     if lead >= MIN_VOTES and lead >= MIN_LEAD_RATIO * runner_up:

@@ -211,7 +211,8 @@ class PipelineMetrics:
         for latency in latencies:
             self.end_to_end.observe(latency)
         self._end_to_end.observe_many(latencies)
-        self._latest_stored.extend(_summary(a, now) for a in articles)
+        # Only the newest LATEST are kept: summarising the rest of a big batch is waste.
+        self._latest_stored.extend(_summary(a, now) for a in articles[-LATEST:])
 
     def observe_decision(self, kind: str, indexed: int) -> None:
         """dedupe decided `kind` for one article; its index now holds `indexed` articles."""

@@ -1,59 +1,143 @@
-"""How an agent moves one record: transform it and send it on, or dead-letter it with the reason.
+"""How an agent moves records: transform them and send them on, or dead-letter them with the reason.
+
+Two ways, with the same guarantees:
+
+- `relay(stream, stage, transform)`: the whole agent loop, in batches (`take_events`). Each
+  batch is transformed, every record is handed to the producer without waiting on the one
+  before, and the batch waits until Kafka has acknowledged all of them (`Outbox.delivered`);
+  only then does `take_events` acknowledge the source events. A stage pays Faust's
+  per-record cost of iteration and sending once per batch instead of once per record.
+- `forward(event, stage, transform)`: one record at a time, for agents that iterate
+  `stream.events()` themselves.
 
 Only `RejectedArticle` becomes a dead letter; any other exception is a bug and propagates,
-so the worker logs it loudly instead of hiding it in the dead-letter topic.
+so the worker logs it loudly instead of hiding it in the dead-letter topic. A send Kafka
+refuses for good (after the producer's own retries) propagates the same way.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import cast
 
 import faust
-from faust.types import EventT
+from faust.streams import Stream
+from faust.types import EventT, StreamT
+from faust.types.tuples import RecordMetadata
 
 from pipeline import metrics
+from pipeline.app import app
 from pipeline.deadletter import dead_letter
 from pipeline.errors import RejectedArticle
 from pipeline.topics import topic
 from pipeline.topology import DEADLETTER, Stage
 
-__all__ = ["emit", "forward", "send_dead_letter"]
+__all__ = ["Outbox", "emit", "forward", "forward_batch", "relay", "send_dead_letter"]
 
 log = logging.getLogger(__name__)
+
+Transform = Callable[[bytes], faust.Record]
+
+
+def _kafka_name(name: str) -> str:
+    # Looked up per record: the Topic's name (with the prefix) never changes.
+    kafka_name = _KAFKA_NAMES.get(name)
+    if kafka_name is None:
+        kafka_name = _KAFKA_NAMES[name] = topic(name).get_topic_name()
+    return kafka_name
+
+
+_KAFKA_NAMES: dict[str, str] = {}
+
+
+class Outbox:
+    """The records one unit of work sends, and the wait until Kafka has all of them.
+
+    Sends go straight to the app's producer (`ProducerT.send`): the record is appended to
+    the producer's batch for its partition and a delivery future comes back, so a whole
+    batch is in flight at once. Keys are partitioned as Faust's `Topic.send` does (the
+    producer's default partitioner, murmur2 of the key).
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[Awaitable[RecordMetadata]] = []
+
+    async def send(self, name: str, key: bytes | None, value: bytes) -> None:
+        """Hand one record for pipeline topic `name` (e.g. `news.clean`) to the producer."""
+        producer = await app.maybe_start_producer()
+        self._pending.append(await producer.send(_kafka_name(name), key, value, None, None, None))
+
+    async def emit(self, stage: Stage, record: faust.Record) -> None:
+        """Send `record` to the stage's sink topic, keyed by its `id`."""
+        assert stage.sink is not None, f"{stage.name} has no sink topic"
+        await self.send(stage.sink, record.id.encode(), record.dumps())
+
+    async def dead_letter(self, event: EventT[bytes], stage: Stage, error: RejectedArticle) -> None:
+        """Send the dead letter for `event` (refused by `stage`) to news.deadletter."""
+        message = event.message
+        where = f"{message.topic}[{message.partition}]@{message.offset}"
+        letter = dead_letter(
+            error,
+            stage=stage.name,
+            original=event.value,
+            failed_at=time.time(),
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            key=message.key if isinstance(message.key, bytes) else None,
+        )
+        log.warning("%s: dead letter %s: %s: %s", stage.name, where, error.reason, error.message)
+        metrics.observe_dead_letter(stage.name, error.reason, error.message, where)
+        await self.send(DEADLETTER, message.key, letter.dumps())
+
+    async def delivered(self) -> None:
+        """Wait until Kafka has acknowledged every record sent so far (raises what it refused)."""
+        pending, self._pending = self._pending, []
+        if pending:
+            await asyncio.gather(*pending)
+
+
+async def forward_batch(events: Sequence[EventT[bytes]], stage: Stage, transform: Transform) -> int:
+    """Send `transform(value)` of every event on, dead letters aside; returns how many went on.
+
+    Returns once Kafka has every record of the batch, so the caller may acknowledge the events.
+    """
+    started = time.perf_counter()
+    outbox = Outbox()
+    sent = 0
+    for event in events:
+        try:
+            record = transform(event.value)
+        except RejectedArticle as error:
+            await outbox.dead_letter(event, stage, error)
+            continue
+        await outbox.emit(stage, record)
+        sent += 1
+    await outbox.delivered()
+    if sent:
+        metrics.observe_stage(stage.name, time.perf_counter() - started, sent)
+    return sent
+
+
+async def relay(
+    stream: StreamT[bytes], stage: Stage, transform: Transform, *, batch_size: int, within: float
+) -> None:
+    """The agent loop of a one-in, one-out stage: batches of up to `batch_size` events, or
+    what arrived within `within` seconds, each forwarded and then acknowledged."""
+    batches = cast(Stream[bytes], stream).take_events(batch_size, within=within)
+    async for events in batches:  # take_events acknowledges a batch after this body
+        await forward_batch(events, stage, transform)
 
 
 async def send_dead_letter(event: EventT[bytes], stage: Stage, error: RejectedArticle) -> None:
     """Publish the dead letter for `event` (refused by `stage`) to news.deadletter."""
-    message = event.message
-    letter = dead_letter(
-        error,
-        stage=stage.name,
-        original=event.value,
-        failed_at=time.time(),
-        topic=message.topic,
-        partition=message.partition,
-        offset=message.offset,
-        key=message.key if isinstance(message.key, bytes) else None,
-    )
-    log.warning(
-        "%s: dead letter %s[%s]@%s: %s: %s",
-        stage.name,
-        message.topic,
-        message.partition,
-        message.offset,
-        error.reason,
-        error.message,
-    )
-    where = f"{message.topic}[{message.partition}]@{message.offset}"
-    metrics.observe_dead_letter(stage.name, error.reason, error.message, where)
-    await topic(DEADLETTER).send(key=message.key, value=letter.dumps())
+    await Outbox().dead_letter(event, stage, error)
 
 
-async def forward(
-    event: EventT[bytes], stage: Stage, transform: Callable[[bytes], faust.Record]
-) -> None:
+async def forward(event: EventT[bytes], stage: Stage, transform: Transform) -> None:
     """Send `transform(event.value)` to the stage's sink, keyed by the record's `id`."""
     started = time.perf_counter()
     try:
@@ -67,5 +151,4 @@ async def forward(
 
 async def emit(stage: Stage, record: faust.Record) -> None:
     """Send `record` to the stage's sink topic, keyed by its `id`."""
-    assert stage.sink is not None, f"{stage.name} has no sink topic"
-    await topic(stage.sink).send(key=record.id.encode(), value=record.dumps())
+    await Outbox().emit(stage, record)

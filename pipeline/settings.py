@@ -134,6 +134,13 @@ class Settings(BaseSettings):
         ge=6,
         description="Seconds before the group gives a silent worker's partitions to the others.",
     )
+    # Throughput: how one-in, one-out stages batch their work (pipeline.routing.relay).
+    stage_batch_size: int = Field(
+        500, ge=1, description="Most records a stage (normalize, enrich without NER) takes at once."
+    )
+    stage_batch_seconds: float = Field(
+        0.02, gt=0, description="Longest wait to fill a stage batch (seconds)."
+    )
     max_raw_bytes: int = Field(2_000_000, description="Larger raw records are dead-lettered.")
     min_body_chars: int = Field(40, description="Shorter bodies are dead-lettered.")
 

@@ -89,6 +89,12 @@ _STRAY_ZWJ = re.compile(f"(?<![{_EMOJI}\ufe0f]){_ZWJ}|{_ZWJ}(?![{_EMOJI}])")
 _STRAY_TAGS = re.compile("(?<![\U0001f3f4\U000e0020-\U000e007f])[\U000e0020-\U000e007f]+")
 _ANY_TAG = re.compile("[\U000e0020-\U000e007f]")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# The only ASCII characters the table changes (controls other than \n and \t): ASCII text
+# without them comes out of `translate` unchanged, so the per-character pass is skipped.
+_ASCII_CHANGED = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+# After the table, the only whitespace left is " ", "\t" and "\n": text with no tab, no
+# double space and no space at a line edge is already tidy line by line.
+_UNTIDY_SPACE = re.compile(r"\t|  | \n|\n ")
 
 
 def clean_text(text: str) -> str:
@@ -100,7 +106,8 @@ def clean_text(text: str) -> str:
     paragraphs are separated by exactly one blank line.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = text.translate(_CLEAN_TABLE)
+    if not text.isascii() or _ASCII_CHANGED.search(text):
+        text = text.translate(_CLEAN_TABLE)
     # The context rules are regexes that scan every character: run them only when needed.
     if _ZWJ in text:
         text = _STRAY_ZWJ.sub("", text)
@@ -110,7 +117,8 @@ def clean_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     # Spaces and tabs collapse and line edges are stripped by str.split, at C speed:
     # every other whitespace character is already a space or a line break here.
-    text = "\n".join(" ".join(line.split()) for line in text.split("\n"))
+    if _UNTIDY_SPACE.search(text):
+        text = "\n".join(" ".join(line.split()) for line in text.split("\n"))
     if "\n\n\n" in text:
         text = _BLANK_LINES.sub("\n\n", text)
     return text.strip()

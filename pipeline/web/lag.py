@@ -1,18 +1,61 @@
 """Consumer lag from Faust's consumer: end offsets minus what this worker has committed.
 
 For each assigned partition of the pipeline's topics: the end offset (asked of the broker) minus
-the offset this worker last committed (Faust's monitor records every commit), or, before its
-first commit, the consumer's position, which then is the group's committed offset it started
-from. Only public consumer calls are used: `assignment()`, `highwaters()`, `position()`.
+the offset this worker last committed (the app's monitor, `CommitMonitor`, records every
+commit), or, before its first commit, the consumer's position, which then is the group's
+committed offset it started from. Only public consumer calls are used: `assignment()`,
+`highwaters()`, `position()`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
+from faust.sensors import Monitor
 from faust.types import TP, ConsumerT
 
-__all__ = ["lag_by_partition", "measure_consumer_lag", "pipeline_assignment"]
+__all__ = ["CommitMonitor", "lag_by_partition", "measure_consumer_lag", "pipeline_assignment"]
+
+
+class CommitMonitor(Monitor):
+    """Faust's Monitor keeping only what newswire reads: `tp_committed_offsets` (per commit).
+
+    Faust calls its monitor for every message and stream event in every hop (and every send
+    and table access) to keep statistics newswire never shows; `pipeline.metrics` measures
+    what the dashboard needs. Those per-record hooks do nothing here; commits, rebalances and
+    web requests (rare) are still recorded as in Monitor.
+    """
+
+    def on_message_in(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def on_stream_event_in(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def on_stream_event_out(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def on_message_out(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def on_topic_buffer_full(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def on_send_initiated(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def on_send_completed(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def on_table_get(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def on_table_set(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def on_table_del(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 def lag_by_partition(

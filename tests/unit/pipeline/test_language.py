@@ -45,6 +45,12 @@ def test_no_answer_without_a_clear_winner() -> None:
     assert guess_language("the and of to is der die") == "en"
 
 
+def test_a_stop_word_of_two_languages_votes_for_both() -> None:
+    # "para" is Spanish and Portuguese: five are a tie; five more Spanish words, a clear lead.
+    assert guess_language("para para para para para") is None
+    assert guess_language("para para para para para y el los las es") == "es"
+
+
 def test_only_the_start_of_the_text_votes() -> None:
     german = "Die Regierung hat gesagt, dass sie die Hilfen für das Land erhöht. "
     text = "x" * SAMPLE_CHARS + german

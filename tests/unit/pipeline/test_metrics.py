@@ -98,3 +98,12 @@ def test_an_empty_batch_changes_nothing() -> None:
     m = PipelineMetrics(CollectorRegistry(), clock=FakeClock())
     m.observe_stored([], now=0.0)
     assert m.snapshot()["stored"]["total"] == 0
+
+
+def test_a_big_batch_counts_every_article_and_lists_the_newest_fifty() -> None:
+    m = PipelineMetrics(CollectorRegistry(), clock=FakeClock())
+    m.observe_stored([_article(f"a{n}", 999.0) for n in range(120)], now=1000.0)
+    snap = m.snapshot()
+    assert snap["stored"]["total"] == 120
+    assert snap["end_to_end"]["count"] == 120
+    assert [s["id"] for s in snap["latest_stored"]] == [f"a{n}" for n in range(119, 69, -1)]

@@ -61,6 +61,14 @@ def test_clean_text_removes_control_characters() -> None:
     assert clean_text("a\x00b\x07c\x1bd\x7fe\x9ff\x80g") == "abcdefg"
 
 
+def test_clean_text_cleans_plain_ascii_too() -> None:
+    # ASCII text skips the per-character table unless it holds a control character.
+    assert clean_text("a\x00b\x0bc\x1fd\x7fe") == "ab\ncde"
+    assert clean_text("one\ttwo  three \n four") == "one two three\nfour"
+    tidy = "A tidy first paragraph.\n\nA second one,\nwith a line break."
+    assert clean_text(tidy) == tidy
+
+
 def test_clean_text_removes_zero_width_and_format_characters() -> None:
     assert [
         clean_text(s)

@@ -1,8 +1,9 @@
 """Consumer lag: end offsets minus committed (or, before a commit, the position)."""
 
 from faust.types import TP
+from faust.types.tuples import Message
 
-from pipeline.web.lag import lag_by_partition, measure_consumer_lag
+from pipeline.web.lag import CommitMonitor, lag_by_partition, measure_consumer_lag
 
 RAW0, RAW1, LEADER = TP("news.raw", 0), TP("news.raw", 1), TP("app-__assignor-__leader", 0)
 
@@ -33,3 +34,22 @@ async def test_committed_offsets_win_and_positions_fill_in() -> None:
 
 async def test_no_assignment_no_lag() -> None:
     assert await measure_consumer_lag(FakeConsumer(), {}, {"other"}) == {}  # type: ignore[arg-type]
+
+
+def test_commit_monitor_keeps_commits_and_skips_per_record_statistics() -> None:
+    monitor = CommitMonitor()
+    message = Message("news.raw", 0, 41, 0.0, 0, None, None, b"k", b"v", None)
+    monitor.on_message_in(RAW0, 41, message)
+    state = monitor.on_stream_event_in(RAW0, 41, None, None)  # type: ignore[arg-type]
+    monitor.on_stream_event_out(RAW0, 41, None, None, state)  # type: ignore[arg-type]
+    monitor.on_message_out(RAW0, 41, message)
+    assert (monitor.messages_received_total, monitor.events_total) == (0, 0)
+    assert message.time_in is None  # nothing stamped on the record either
+    monitor.on_tp_commit({RAW0: 42})
+    assert monitor.tp_committed_offsets == {RAW0: 42}
+
+
+def test_the_app_uses_the_commit_monitor() -> None:
+    from pipeline.app import app
+
+    assert isinstance(app.monitor, CommitMonitor)
