@@ -3,7 +3,8 @@
 Each test runs real parts (a Kafka broker, `newswire worker` processes, SQLite or a
 PostgreSQL server), injects one fault while articles are in flight, and when the dust
 settles asserts 0 lost and 0 duplicate rows: every published article has exactly one row.
-NER is off (the non-NLP path) so 10,000 articles take seconds, not hours.
+NER and the story decision are off (the non-NLP path) so 10,000 articles take seconds,
+not hours; every stage still runs and moves every record.
 """
 
 from __future__ import annotations
@@ -31,8 +32,13 @@ Wait = Callable[[Callable[[], object], float, str], object]
 NewPipeline = Callable[[str], Any]  # conftest's Pipeline
 COUNT = 10_000
 MID_STREAM = 500  # the first batches are stored while most articles are still upstream
-# The non-NLP path; a killed worker's partitions move on after 10 s instead of 60.
-FAST = {"NEWSWIRE_NER_ENABLED": "false", "NEWSWIRE_CONSUMER_SESSION_TIMEOUT": "10"}
+# The non-NLP path (NER and the story decision off; test_dedupe covers a killed worker's
+# story index); a killed worker's partitions move on after 10 s instead of 60.
+FAST = {
+    "NEWSWIRE_NER_ENABLED": "false",
+    "NEWSWIRE_DEDUPE_ENABLED": "false",
+    "NEWSWIRE_CONSUMER_SESSION_TIMEOUT": "10",
+}
 BROKER_OUTAGE_SECONDS = 10  # the fault itself, as the issue states it
 
 

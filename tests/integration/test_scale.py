@@ -19,8 +19,13 @@ pytestmark = pytest.mark.integration
 
 Wait = Callable[[Callable[[], object], float, str], object]
 COUNT = 5_000
-# The non-NLP path; the killed worker's partitions move on after 10 s instead of 60.
-FAST = {"NEWSWIRE_NER_ENABLED": "false", "NEWSWIRE_CONSUMER_SESSION_TIMEOUT": "10"}
+# The non-NLP path (NER and the story decision off; test_dedupe covers a killed worker's
+# story index); the killed worker's partitions move on after 10 s instead of 60.
+FAST = {
+    "NEWSWIRE_NER_ENABLED": "false",
+    "NEWSWIRE_DEDUPE_ENABLED": "false",
+    "NEWSWIRE_CONSUMER_SESSION_TIMEOUT": "10",
+}
 
 
 def _group_members(bootstrap: str, group: str) -> tuple[str, int]:
