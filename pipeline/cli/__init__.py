@@ -32,7 +32,7 @@ pass_settings = click.make_pass_decorator(Settings)
 
 def _register() -> None:
     # Imported here so each command module can import `main` and `pass_settings`.
-    from pipeline.cli import admin, bench, broker, demo, publish, tail, worker  # noqa: F401
+    from pipeline.cli import admin, bench, broker, demo, feeds, publish, tail, worker  # noqa: F401
 
 
 _register()
