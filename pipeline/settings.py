@@ -157,6 +157,9 @@ class Settings(BaseSettings):
     allow_private_fetch: bool = Field(
         False, description="Let fetches reach loopback, private and link-local addresses."
     )
+    fetch_trusted_hosts: str = Field(
+        "", description="Host names (comma-separated) that may resolve to private addresses."
+    )
     api_token: str = Field(
         "", description="Bearer token of `POST /api/articles`; unset: loopback callers only."
     )

@@ -39,6 +39,7 @@ class FetchLimits:
     max_redirects: int = 5
     user_agent: str = "newswire-feeds/0.1 (+https://github.com/newswire)"
     allow_private: bool = False
+    trusted_hosts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,9 @@ class FetchError(Exception):
 def guarded_session(limits: FetchLimits, *, per_host: int = 4) -> aiohttp.ClientSession:
     """A client session whose connector resolves through the SSRF guard."""
     connector = aiohttp.TCPConnector(
-        resolver=GuardedResolver(allow_private=limits.allow_private),
+        resolver=GuardedResolver(
+            allow_private=limits.allow_private, trusted_hosts=limits.trusted_hosts
+        ),
         limit=100,
         limit_per_host=per_host,
         ttl_dns_cache=60,

@@ -88,8 +88,9 @@ def parse_feed(data: bytes, *, url: str = "", content_type: str | None = None) -
         link = entry.get("link") or None
         title = entry.get("title") or None
         summary = _content(entry)
-        published = entry.get("published") or entry.get("updated") or None
-        parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+        # dict.get: FeedParserDict.get maps a missing `published` to `updated` with a warning.
+        published = dict.get(entry, "published") or dict.get(entry, "updated") or None
+        parsed = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
         items.append(
             FeedItem(
                 key=_item_key(entry, link, title, summary),

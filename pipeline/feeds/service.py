@@ -38,6 +38,9 @@ def fetch_limits(settings: Settings) -> FetchLimits:
         max_redirects=settings.fetch_max_redirects,
         user_agent=settings.fetch_user_agent,
         allow_private=settings.allow_private_fetch,
+        trusted_hosts=frozenset(
+            h.strip().lower() for h in settings.fetch_trusted_hosts.split(",") if h.strip()
+        ),
     )
 
 
