@@ -1,8 +1,9 @@
 """A real local HTTP server for feed tests: serves given routes from a thread of its own.
 
 Integration tests block (they poll a worker's store), so the server runs its own event
-loop in a thread. Routes are `path → handler(request) → aiohttp Response` and may be
-replaced while it runs; every request is logged as (path, status).
+loop in a thread. Routes are `path → handler(request) → aiohttp Response` (a path ending in
+"/" serves everything under it) and may be replaced while it runs; every request is
+logged as (path, status, request headers).
 """
 
 from __future__ import annotations
@@ -34,10 +35,15 @@ class FeedServer:
         return f"http://{host}:{self.port}{path}"
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        handler = self.routes.get(request.path)
+        handler = self.routes.get(request.path) or self._prefix_route(request.path)
         response = await handler(request) if handler else web.Response(status=404)
         self.log.append((request.path, response.status, dict(request.headers)))
         return response
+
+    def _prefix_route(self, path: str) -> Handler | None:
+        # A route ending in "/" serves everything under it (longest prefix wins).
+        prefixes = [p for p in self.routes if p.endswith("/") and path.startswith(p)]
+        return self.routes[max(prefixes, key=len)] if prefixes else None
 
     async def _start(self) -> None:
         app = web.Application()

@@ -31,3 +31,31 @@ def page(row: dict[str, Any]) -> bytes:
 def feed_bytes(name: str) -> bytes:
     """The bytes of one feed file, e.g. `heise.atom`."""
     return (FIXTURES / "feeds" / name).read_bytes()
+
+
+HEISE_ARTICLES = "http://www.heise.de/developer/"
+
+
+def local_heise_feed(base_url: str, extra_entries: int = 0) -> bytes:
+    """The real heise Atom feed with its links moved to `base_url`/heise/….
+
+    `extra_entries` appends that many new entries (new ids and links), as a feed that
+    gained items since the last poll.
+    """
+    text = feed_bytes("heise.atom").decode("utf-8")
+    text = text.replace(HEISE_ARTICLES, f"{base_url}/heise/")
+    extra = "".join(
+        f"""<entry><title type="text">Extra item {n}</title><id>urn:newswire:extra:{n}</id>
+        <published>2016-02-02T10:00:0{n % 10}+01:00</published>
+        <link rel="alternate" type="text/html" href="{base_url}/heise/extra-{9000000 + n}.html"/>
+        <summary type="html">An item added after the first poll, number {n}.</summary></entry>"""
+        for n in range(extra_entries)
+    )
+    return text.replace("</feed>", extra + "</feed>").encode("utf-8")
+
+
+def page_for_path(path: str) -> dict[str, Any]:
+    """The real page served for a `/heise/…-NNNNNNN.html` path: one of six, by the number."""
+    digits = "".join(ch for ch in path.rsplit("-", 1)[-1] if ch.isdigit()) or "0"
+    rows = pages()
+    return rows[int(digits) % len(rows)]

@@ -263,6 +263,7 @@ class FeedPoller:
                     item.link, accept=PAGE_TYPES, max_bytes=self.options.max_page_bytes
                 )
         except FetchError as exc:
+            log.info("page not fetched, feed text used: %s", exc.message)
             return None, f"feed_summary:{exc.reason}"
         self.stats.pages_fetched += 1
         self.stats.fetch_seconds += page.seconds

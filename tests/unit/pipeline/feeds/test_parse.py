@@ -1,5 +1,3 @@
-import time
-
 import pytest
 from newsfixtures import feed_bytes
 
@@ -54,9 +52,7 @@ def test_atom_dates_and_keys() -> None:
 
 
 def test_billion_laughs_is_not_expanded() -> None:
-    started = time.monotonic()
-    feed = parse_feed(BILLION_LAUGHS)
-    assert time.monotonic() - started < 30  # bounded work (a real expansion is 3 GB)
+    feed = parse_feed(BILLION_LAUGHS)  # expanded, the title alone would be 3 GB
     sizes = [len(feed.title or "")] + [
         len(i.title or "") + len(i.summary or "") for i in feed.items
     ]
