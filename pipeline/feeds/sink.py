@@ -36,22 +36,30 @@ class KafkaRawSink:
     """An aiokafka producer on news.raw; `start()` before use, `stop()` after."""
 
     def __init__(self, bootstrap: str, topic: str, max_request_size: int) -> None:
+        self.bootstrap = bootstrap
         self.topic = topic
+        self.max_request_size = max_request_size
+        self.producer: AIOKafkaProducer | None = None  # made in start(): it needs the loop
+
+    async def start(self) -> None:
         self.producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap,
+            bootstrap_servers=self.bootstrap,
             enable_idempotence=True,
             linger_ms=10,
             max_batch_size=512 * 1024,
-            max_request_size=max_request_size,
+            max_request_size=self.max_request_size,
             client_id="newswire-feeds",
         )
-
-    async def start(self) -> None:
         await self.producer.start()
 
     async def stop(self) -> None:
-        await self.producer.stop()
+        if self.producer is not None:
+            await self.producer.stop()
+            self.producer = None
 
     async def send(self, articles: Sequence[RawArticle]) -> None:
-        futures = [await self.producer.send(self.topic, v) for v in stamp_and_encode(articles)]
+        if self.producer is None:
+            raise RuntimeError("KafkaRawSink.send before start()")
+        producer = self.producer
+        futures = [await producer.send(self.topic, v) for v in stamp_and_encode(articles)]
         await asyncio.gather(*futures)
