@@ -125,6 +125,14 @@ class Sources:
         if self.settings.allow_private_fetch:
             log.warning("NEWSWIRE_ALLOW_PRIVATE_FETCH is on: feeds may reach private addresses")
 
+    async def wait_started(self, timeout: float) -> bool:
+        """Whether the producer is up, waiting at most `timeout` seconds for `start`."""
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        except TimeoutError:
+            return False
+        return self._started
+
     async def run(self) -> None:
         """Poll due feeds until `stop()` (waits for `start` first)."""
         await self._ready.wait()
@@ -141,6 +149,5 @@ class Sources:
             self._executor.shutdown(wait=False, cancel_futures=True)
         if self.registry is not None:
             await self.registry.close()
-        if self._started:
-            await self.sink.stop()
-            self._started = False
+        await self.sink.stop()  # also a producer whose start was cut short
+        self._started = False

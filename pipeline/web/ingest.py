@@ -21,6 +21,7 @@ import hmac
 import ipaddress
 import logging
 from datetime import UTC, datetime
+from typing import Final
 
 from faust.web import Request, Response, View
 
@@ -34,10 +35,7 @@ __all__ = ["IngestView"]
 
 log = logging.getLogger(__name__)
 
-if not settings.api_token:
-    log.warning(
-        "NEWSWIRE_API_TOKEN is not set: POST /api/articles answers only callers on 127.0.0.1/::1"
-    )
+STARTUP_WAIT: Final = 30.0  # seconds a POST waits for the producer while the worker starts
 
 
 def _is_loopback(remote: str | None) -> bool:
@@ -103,6 +101,9 @@ class IngestView(View):
             )
         if not checked.accepted:
             return json_response({"accepted": 0, "ids": [], "rejected": rejected}, status=400)
+        if not await SOURCES.wait_started(STARTUP_WAIT):
+            # The web server answers before the worker's services have started.
+            return error(503, "the worker is starting: nothing accepted, retry shortly")
         try:
             await SOURCES.sink.send(checked.accepted)
         except Exception as exc:  # the broker is away: the caller should retry
