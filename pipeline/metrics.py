@@ -44,8 +44,10 @@ from pipeline.windows import Clock, LatencyWindow, RateWindow
 from schemas.article import Article
 
 __all__ = [
+    "FEED_METRICS",
     "METRICS",
     "REGISTRY",
+    "FeedMetrics",
     "PipelineMetrics",
     "observe_dead_letter",
     "observe_decision",
@@ -309,3 +311,55 @@ def set_consumer_lag(lags: Mapping[tuple[str, int], int]) -> None:
 def snapshot() -> dict[str, Any]:
     """The dashboard's figures of this worker."""
     return METRICS.snapshot()
+
+
+# --- feeds and the HTTP endpoint (issue 6): labelled by feed name, never by URL ---
+FEED_FETCH_BUCKETS: Final = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class FeedMetrics:
+    """Prometheus series of the live sources: feed polls and `POST /api/articles`."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        r = registry
+        self.polls = Counter(
+            "newswire_feed_polls",
+            "Feed polls by outcome (ok | not_modified | error).",
+            ["feed", "outcome"],
+            registry=r,
+        )
+        self.items = Counter(
+            "newswire_feed_items", "Feed items published to news.raw.", ["feed"], registry=r
+        )
+        self.errors = Counter(
+            "newswire_feed_errors", "Failed feed polls by reason.", ["feed", "reason"], registry=r
+        )
+        self.fetch_seconds = Histogram(
+            "newswire_feed_fetch_seconds",
+            "Time to fetch a feed (redirects included).",
+            ["feed"],
+            buckets=FEED_FETCH_BUCKETS,
+            registry=r,
+        )
+        self.last_success = Gauge(
+            "newswire_feed_last_success_timestamp_seconds",
+            "When a poll of the feed last worked (Unix seconds).",
+            ["feed"],
+            registry=r,
+        )
+        self.newest_item = Gauge(
+            "newswire_feed_newest_item_timestamp_seconds",
+            "Publication time of the feed's newest item (freshness = time() - this).",
+            ["feed"],
+            registry=r,
+        )
+        self.ingest_records = Counter(
+            "newswire_ingest_records",
+            "Records POSTed to /api/articles, by outcome (accepted | rejected).",
+            ["outcome"],
+            registry=r,
+        )
+
+
+FEED_METRICS = FeedMetrics(REGISTRY)
+# --- end of feeds and the HTTP endpoint ---
