@@ -70,9 +70,17 @@ async def enrich(stream: StreamT[bytes]) -> None:
                 except RejectedArticle as error:
                     await outbox.dead_letter(event, STAGE, error)
             chunks = _chunks(accepted, settings.ner_processes)
+            ner_started = time.perf_counter()
             answers = await asyncio.gather(
                 *(pool.run([ner_request(article) for _, article in chunk]) for chunk in chunks)
             )
+            if accepted:
+                metrics.observe_ner(
+                    len(accepted),
+                    sum(r.words for results in answers for r in results),
+                    time.perf_counter() - ner_started,
+                    pool.stats.in_flight,
+                )
             now = time.time()
             for chunk, results in zip(chunks, answers, strict=True):
                 for (event, article), result in zip(chunk, results, strict=True):

@@ -15,7 +15,9 @@ The series live in their own `CollectorRegistry` (`REGISTRY`), never the global 
 Prometheus naming: `newswire_articles_total{stage,outcome}` (outcome `ok` | `deadletter`),
 `newswire_stage_seconds{stage}`, `newswire_deadletters_total{stage,reason}`,
 `newswire_end_to_end_seconds`, `newswire_stored_total`, `newswire_consumer_lag{topic,partition}`,
-`newswire_dedupe_decisions_total{kind}`, `newswire_dedupe_indexed_articles`,
+`newswire_dedupe_decisions_total{kind}`, `newswire_dedupe_indexed_articles`, NER's cost
+(`newswire_ner_articles_total`, `newswire_ner_words_total`, `newswire_ner_batch_seconds`,
+`newswire_ner_batch_articles`, `newswire_ner_in_flight`),
 plus the standard `process_*` series. No label ever carries an article id or URL.
 
 Figures are per worker process, from its start: Prometheus sums them across workers. The
@@ -44,11 +46,14 @@ from pipeline.windows import Clock, LatencyWindow, RateWindow
 from schemas.article import Article
 
 __all__ = [
+    "FEED_METRICS",
     "METRICS",
     "REGISTRY",
+    "FeedMetrics",
     "PipelineMetrics",
     "observe_dead_letter",
     "observe_decision",
+    "observe_ner",
     "observe_stage",
     "observe_stored",
     "set_consumer_lag",
@@ -155,6 +160,30 @@ class PipelineMetrics:
             "Articles in this worker's story index (within the horizon).",
             registry=r,
         )
+        self.ner_articles = Counter(
+            "newswire_ner_articles", "Articles NER has tagged (enrich).", registry=r
+        )
+        self.ner_words = Counter("newswire_ner_words", "Words NER has read (enrich).", registry=r)
+        self.ner_batch_seconds = Histogram(
+            "newswire_ner_batch_seconds",
+            "Wall time of one NER batch across the pool, queueing included.",
+            buckets=STAGE_BUCKETS,
+            registry=r,
+        )
+        self.ner_batch_articles = Histogram(
+            "newswire_ner_batch_articles",
+            "Articles in one NER batch.",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
+            registry=r,
+        )
+        self.ner_in_flight = Gauge(
+            "newswire_ner_in_flight",
+            "NER batches submitted to the pool and not answered yet.",
+            registry=r,
+        )
+        self._ner_words_rate = RateWindow(RATE_SPAN, clock=clock, started=self.started_at)
+        self._ner_articles_rate = RateWindow(RATE_SPAN, clock=clock, started=self.started_at)
+        self._ner_last: dict[str, float] = {}
         self._decisions: Tally[str] = Tally()
         self._stages: dict[str, _StageSeries] = {}
         self._reasons: Tally[tuple[str, str]] = Tally()
@@ -214,6 +243,18 @@ class PipelineMetrics:
         # Only the newest LATEST are kept: summarising the rest of a big batch is waste.
         self._latest_stored.extend(_summary(a, now) for a in articles[-LATEST:])
 
+    def observe_ner(self, articles: int, words: int, seconds: float, in_flight: int) -> None:
+        """NER tagged `articles` (`words` words) in one batch of `seconds` wall time."""
+        now = self.clock()
+        self.ner_articles.inc(articles)
+        self.ner_words.inc(words)
+        self.ner_batch_seconds.observe(seconds)
+        self.ner_batch_articles.observe(articles)
+        self.ner_in_flight.set(in_flight)
+        self._ner_words_rate.add(words, now)
+        self._ner_articles_rate.add(articles, now)
+        self._ner_last = {"batch_articles": articles, "batch_seconds": seconds}
+
     def observe_decision(self, kind: str, indexed: int) -> None:
         """dedupe decided `kind` for one article; its index now holds `indexed` articles."""
         self.decisions.labels(kind).inc()
@@ -268,6 +309,11 @@ class PipelineMetrics:
             },
             "latest_stored": list(reversed(self._latest_stored)),
             "decisions": dict(self._decisions),
+            "ner": {
+                "articles_per_s": self._ner_articles_rate.rate(60.0),
+                "words_per_s": self._ner_words_rate.rate(60.0),
+                **self._ner_last,
+            },
             "lag": [
                 {"topic": t, "partition": p, "lag": n} for (t, p), n in sorted(self._lag.items())
             ],
@@ -296,6 +342,11 @@ def observe_stored(articles: Sequence[Article], now: float) -> None:
     METRICS.observe_stored(articles, now)
 
 
+def observe_ner(articles: int, words: int, seconds: float, in_flight: int) -> None:
+    """NER tagged `articles` (`words` words) in one batch of `seconds` wall time."""
+    METRICS.observe_ner(articles, words, seconds, in_flight)
+
+
 def observe_decision(kind: str, indexed: int) -> None:
     """dedupe decided `kind` for one article; its index now holds `indexed` articles."""
     METRICS.observe_decision(kind, indexed)
@@ -309,3 +360,55 @@ def set_consumer_lag(lags: Mapping[tuple[str, int], int]) -> None:
 def snapshot() -> dict[str, Any]:
     """The dashboard's figures of this worker."""
     return METRICS.snapshot()
+
+
+# --- feeds and the HTTP endpoint (issue 6): labelled by feed name, never by URL ---
+FEED_FETCH_BUCKETS: Final = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class FeedMetrics:
+    """Prometheus series of the live sources: feed polls and `POST /api/articles`."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        r = registry
+        self.polls = Counter(
+            "newswire_feed_polls",
+            "Feed polls by outcome (ok | not_modified | error).",
+            ["feed", "outcome"],
+            registry=r,
+        )
+        self.items = Counter(
+            "newswire_feed_items", "Feed items published to news.raw.", ["feed"], registry=r
+        )
+        self.errors = Counter(
+            "newswire_feed_errors", "Failed feed polls by reason.", ["feed", "reason"], registry=r
+        )
+        self.fetch_seconds = Histogram(
+            "newswire_feed_fetch_seconds",
+            "Time to fetch a feed (redirects included).",
+            ["feed"],
+            buckets=FEED_FETCH_BUCKETS,
+            registry=r,
+        )
+        self.last_success = Gauge(
+            "newswire_feed_last_success_timestamp_seconds",
+            "When a poll of the feed last worked (Unix seconds).",
+            ["feed"],
+            registry=r,
+        )
+        self.newest_item = Gauge(
+            "newswire_feed_newest_item_timestamp_seconds",
+            "Publication time of the feed's newest item (freshness = time() - this).",
+            ["feed"],
+            registry=r,
+        )
+        self.ingest_records = Counter(
+            "newswire_ingest_records",
+            "Records POSTed to /api/articles, by outcome (accepted | rejected).",
+            ["outcome"],
+            registry=r,
+        )
+
+
+FEED_METRICS = FeedMetrics(REGISTRY)
+# --- end of feeds and the HTTP endpoint ---

@@ -144,6 +144,58 @@ class Settings(BaseSettings):
     max_raw_bytes: int = Field(2_000_000, description="Larger raw records are dead-lettered.")
     min_body_chars: int = Field(40, description="Shorter bodies are dead-lettered.")
 
+    # --- feeds and the HTTP endpoint (issue 6: pipeline/feeds, pipeline/web/ingest.py) ---
+    feeds_enabled: bool = Field(
+        True, description="The worker polls the subscribed feeds (`newswire feeds add`)."
+    )
+    feeds_file: Path | None = Field(
+        None,
+        description="Feeds to subscribe at start-up: OPML, or one `URL [INTERVAL] [NAME]` a line.",
+    )
+    feeds_interval: str = Field(
+        "5m", description="Default poll interval of a feed (`90s`, `5m`, `1h`)."
+    )
+    feeds_jitter: float = Field(
+        0.1, ge=0, lt=1, description="Random spread of poll times (± share)."
+    )
+    feeds_max_backoff_seconds: float = Field(
+        3600.0, gt=0, description="Longest wait between polls of a failing feed."
+    )
+    feeds_concurrency: int = Field(16, ge=1, description="Feeds polled at once.")
+    feeds_per_host: int = Field(2, ge=1, description="Requests at once to one host.")
+    feeds_fetch_pages: bool = Field(
+        True, description="Fetch each new item's page and extract its text (else the feed's text)."
+    )
+    feeds_extract_processes: int = Field(
+        1, ge=0, description="Processes for feed parsing and page extraction (0: a thread)."
+    )
+    fetch_max_feed_bytes: int = Field(5_000_000, ge=1, description="Largest feed fetched.")
+    fetch_max_page_bytes: int = Field(3_000_000, ge=1, description="Largest article page fetched.")
+    fetch_timeout_seconds: float = Field(
+        30.0, gt=0, description="Longest fetch, redirects included."
+    )
+    fetch_read_timeout_seconds: float = Field(
+        10.0, gt=0, description="Longest wait for the next bytes of an answer (slow drip)."
+    )
+    fetch_max_redirects: int = Field(5, ge=0, description="Most redirects one fetch follows.")
+    fetch_user_agent: str = Field(
+        "newswire-feeds/0.1 (news ingestion; polite polling)",
+        description="User-Agent of feed and page fetches.",
+    )
+    allow_private_fetch: bool = Field(
+        False, description="Let fetches reach loopback, private and link-local addresses."
+    )
+    fetch_trusted_hosts: str = Field(
+        "", description="Host names (comma-separated) that may resolve to private addresses."
+    )
+    api_token: str = Field(
+        "", description="Bearer token of `POST /api/articles`; unset: loopback callers only."
+    )
+    api_max_body_bytes: int = Field(
+        64_000_000, ge=1, description="Largest `POST /api/articles` body (413 above)."
+    )
+    # --- end of feeds and the HTTP endpoint ---
+
     def topic_name(self, name: str) -> str:
         """The Kafka name of pipeline topic `name` (e.g. `news.raw`), with the prefix."""
         return f"{self.topic_prefix}{name}"

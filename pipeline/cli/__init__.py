@@ -45,7 +45,17 @@ pass_settings = click.make_pass_decorator(Settings)
 
 def _register() -> None:
     # Imported here so each command module can import `main` and `pass_settings`.
-    from pipeline.cli import admin, bench, broker, demo, publish, replay, tail, worker  # noqa: F401
+    from pipeline.cli import (  # noqa: F401
+        admin,
+        bench,
+        broker,
+        demo,
+        feeds,
+        publish,
+        replay,
+        tail,
+        worker,
+    )
 
 
 _register()

@@ -1,5 +1,8 @@
-"""Registers the web UI on the app: importing this module adds every view and the lag timer."""
+"""Registers the web UI on the app: importing this module adds every view and the lag timer.
 
-from pipeline.web import api, dashboard, health, stream
+`ingest` and `feeds` also register the live sources (feed poller, news.raw producer).
+"""
 
-__all__ = ["api", "dashboard", "health", "stream"]
+from pipeline.web import api, dashboard, feeds, health, ingest, stream
+
+__all__ = ["api", "dashboard", "feeds", "health", "ingest", "stream"]

@@ -83,6 +83,8 @@ def assemble(
         "deadletters": snapshot["deadletters"],
         "entities": _trending(snapshot["latest_stored"]),
         "lag": partitions,
+        "ner": snapshot.get("ner", {}),
+        "decisions": snapshot.get("decisions", {}),
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -118,6 +119,11 @@ async def test_dashboard_shows_articles_a_rising_count_and_dead_letters(
     # The seeds are one story: one of them says so, and the stories panel counts both.
     await expect(articles.filter(has_text="same story as")).to_have_count(1)
     await expect(page.locator("#stories li").filter(has_text="2 articles")).to_have_count(1)
+    # NER's cost on the enrich node, the decisions on the dedupe node.
+    await expect(page.locator('.node.agent[data-stage="enrich"]')).to_contain_text("words/s")
+    await expect(page.locator('.node.agent[data-stage="dedupe"]')).to_contain_text(
+        re.compile(r"\d+ new · \d+ dup · [1-9]\d* same")
+    )
 
     async def counted_seeds() -> bool:
         return await number(page, "#processed") >= 2

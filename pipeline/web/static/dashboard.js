@@ -69,7 +69,21 @@ function topicNode(name, lag) {
     el("div", { class: "node-meta", text: lag === null || lag === undefined ? "lag –" : `lag ${fmtInt(lag)}` }));
 }
 
-function agentNode(stage) {
+// What a stage's node says besides its rate: NER's reading speed, dedupe's decisions.
+function stageDetail(stage, stats) {
+  if (stage.name === "enrich" && stats.ner?.words_per_s > 0) {
+    return `NER ${fmtInt(Math.round(stats.ner.words_per_s))} words/s`;
+  }
+  if (stage.name === "dedupe" && stats.decisions) {
+    const d = stats.decisions;
+    if ((d.new ?? 0) + (d.duplicate ?? 0) + (d.same_story ?? 0) > 0) {
+      return `${fmtInt(d.new ?? 0)} new · ${fmtInt(d.duplicate ?? 0)} dup · ${fmtInt(d.same_story ?? 0)} same`;
+    }
+  }
+  return "";
+}
+
+function agentNode(stage, detail = "") {
   const errors = stage.deadletter > 0;
   return el("div", { class: `node agent${errors ? " has-errors" : ""}`, "data-stage": stage.name },
     el("div", { class: "node-kind", text: "agent" }),
@@ -77,6 +91,7 @@ function agentNode(stage) {
     el("div", { class: "node-rate", text: fmtRate(stage.rate_1m) }),
     el("div", { class: "node-meta", text: `${fmtInt(stage.ok)} ok` }),
     el("div", { class: "node-meta", text: `p95 ${fmtSeconds(stage.latency.p95)}` }),
+    el("div", { class: "node-meta node-detail", text: detail }),
     el("div", { class: `node-errors${errors ? "" : " none"}`, text: plural(stage.deadletter, "dead letter") }));
 }
 
@@ -98,7 +113,7 @@ function renderFlow(stats) {
       nodes.push(arrow(), topicNode(stage.source, stage.lag));
       seen.add(stage.source);
     }
-    nodes.push(arrow(), agentNode(stage));
+    nodes.push(arrow(), agentNode(stage, stageDetail(stage, stats)));
     if (stage.sink === null) {
       const store = stats.stored.store;
       nodes.push(arrow(), endpointNode("sink", "table store", plural(store.articles, "article")));

@@ -107,3 +107,26 @@ def test_a_big_batch_counts_every_article_and_lists_the_newest_fifty() -> None:
     assert snap["stored"]["total"] == 120
     assert snap["end_to_end"]["count"] == 120
     assert [s["id"] for s in snap["latest_stored"]] == [f"a{n}" for n in range(119, 69, -1)]
+
+
+def test_ner_cost_and_story_decisions_are_series_and_in_the_snapshot() -> None:
+    clock = FakeClock()
+    metrics = PipelineMetrics(CollectorRegistry(), clock=clock)
+    metrics.observe_ner(articles=8, words=4_000, seconds=2.0, in_flight=1)
+    clock.now += 1
+    metrics.observe_ner(articles=4, words=2_000, seconds=1.0, in_flight=0)
+    metrics.observe_decision("new", indexed=1)
+    metrics.observe_decision("same_story", indexed=2)
+    metrics.observe_decision("same_story", indexed=3)
+    samples = _samples(metrics.registry)
+    assert samples["newswire_ner_articles_total", ()] == 12
+    assert samples["newswire_ner_words_total", ()] == 6_000
+    assert samples["newswire_ner_batch_seconds_count", ()] == 2
+    assert samples["newswire_ner_batch_seconds_sum", ()] == 3.0
+    assert samples["newswire_ner_in_flight", ()] == 0
+    assert samples["newswire_dedupe_decisions_total", (("kind", "same_story"),)] == 2
+    assert samples["newswire_dedupe_indexed_articles", ()] == 3
+    snap = metrics.snapshot()
+    assert snap["decisions"] == {"new": 1, "same_story": 2}
+    assert snap["ner"]["batch_articles"] == 4
+    assert snap["ner"]["words_per_s"] == 6_000.0  # over the one second since the start

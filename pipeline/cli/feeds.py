@@ -1,0 +1,144 @@
+"""`newswire feeds …`: subscribe to RSS/Atom feeds, list and remove them, poll them standalone.
+
+Subscriptions live in the store database (`NEWSWIRE_STORE_URL`), so the worker (which
+polls them unless `NEWSWIRE_FEEDS_ENABLED=false`) and these commands see the same list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.cli import main, pass_settings
+from pipeline.feeds.feedlist import FeedListError, default_name, read_opml
+from pipeline.feeds.registry import FeedRegistry
+from pipeline.feeds.schedule import parse_interval
+from pipeline.settings import Settings
+
+__all__ = ["feeds"]
+
+T = TypeVar("T")
+
+
+def _with_registry(settings: Settings, work: Callable[[FeedRegistry], Awaitable[T]]) -> T:
+    async def run() -> T:
+        registry = await FeedRegistry.open(settings.resolved_store_url)
+        try:
+            return await work(registry)
+        finally:
+            await registry.close()
+
+    return asyncio.run(run())
+
+
+def _interval(settings: Settings, text: str | None) -> float:
+    try:
+        return parse_interval(text or settings.feeds_interval)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--interval") from None
+
+
+def _check_url(url: str) -> None:
+    if not url.startswith(("http://", "https://")):
+        raise click.BadParameter(f"not an http(s) URL: {url!r}", param_hint="URL")
+
+
+@main.group()
+def feeds() -> None:
+    """RSS/Atom subscriptions: new items go to news.raw with their page's text."""
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--name", help="Name shown on the dashboard and in records' `source`.")
+@click.option("--interval", help="Poll interval, e.g. 90s, 5m, 1h (env NEWSWIRE_FEEDS_INTERVAL).")
+@pass_settings
+def feeds_add(settings: Settings, url: str, name: str | None, interval: str | None) -> None:
+    """Subscribe to the feed at URL (again: update its name and interval)."""
+    _check_url(url)
+    seconds = _interval(settings, interval)
+    sub, created = _with_registry(
+        settings, lambda r: r.add(url, name or default_name(url), seconds)
+    )
+    verb = "subscribed" if created else "updated"
+    click.echo(f"{verb}: {sub.name} ({sub.url}), every {seconds:g} s")
+
+
+@feeds.command("list")
+@pass_settings
+def feeds_list(settings: Settings) -> None:
+    """The subscribed feeds and their poll state."""
+    subs = _with_registry(settings, lambda r: r.subscriptions())
+    if not subs:
+        click.echo("no feeds: add one with `newswire feeds add URL`")
+        return
+    table = Table("name", "url", "interval", "failures", "next poll", "last error")
+    now = time.time()
+    for s in subs:
+        due = "due" if s.next_poll_at <= now else f"in {s.next_poll_at - now:.0f} s"
+        table.add_row(
+            s.name, s.url, f"{s.interval_seconds:g} s", str(s.failures), due, s.last_error or ""
+        )
+    Console().print(table)
+
+
+@feeds.command("remove")
+@click.argument("url_or_name")
+@pass_settings
+def feeds_remove(settings: Settings, url_or_name: str) -> None:
+    """Unsubscribe the feed with this URL or name."""
+    gone = _with_registry(settings, lambda r: r.remove(url_or_name))
+    if not gone:
+        raise click.ClickException(f"no feed with URL or name {url_or_name!r}")
+    click.echo(f"removed {gone} feed{'s' if gone > 1 else ''}")
+
+
+@feeds.command("import")
+@click.argument("opml", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--interval", help="Poll interval of the imported feeds.")
+@pass_settings
+def feeds_import(settings: Settings, opml: Path, interval: str | None) -> None:
+    """Subscribe to every feed of an OPML file."""
+    seconds = _interval(settings, interval)
+    try:
+        entries = read_opml(opml)
+    except FeedListError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    async def add_all(registry: FeedRegistry) -> int:
+        created = 0
+        for e in entries:
+            created += (await registry.add(e.url, e.name, e.interval_seconds or seconds))[1]
+        return created
+
+    created = _with_registry(settings, add_all)
+    click.echo(f"imported {len(entries)} feeds from {opml} ({created} new)")
+
+
+@feeds.command("run")
+@pass_settings
+def feeds_run(settings: Settings) -> None:
+    """Poll the subscribed feeds into news.raw without a worker, until Ctrl-C."""
+    from pipeline.feeds.service import Sources
+
+    async def run() -> None:
+        sources = Sources(settings)
+        await sources.start(poll=True)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(sources.stop()))
+        click.echo(f"polling feeds into {settings.topic_name('news.raw')}; Ctrl-C stops", err=True)
+        try:
+            await sources.run()
+        finally:
+            await sources.stop()
+
+    asyncio.run(run())
