@@ -276,3 +276,13 @@ def test_state_bytes_counts_every_part_per_article() -> None:
     assert set(sizes) == {"articles", "bands", "stories", "postings", "df", "days", "total"}
     assert sizes["articles"] > 128  # the compact signature alone is 128 bytes
     assert sizes["total"] == sum(v for k, v in sizes.items() if k != "total")
+
+
+def test_a_sketch_keeps_the_heaviest_features_up_to_the_cap() -> None:
+    full = sketch(SEED_1, DedupeSettings(max_features=100_000))
+    capped = sketch(SEED_1, DedupeSettings(max_features=50))
+    assert len(full.features) > 50 == len(capped.features)
+    weight = {f: c * a for f, c, a in zip(full.features, full.counts, full.factors, strict=True)}
+    lightest_kept = min(weight[f] for f in capped.features)
+    assert all(weight[f] <= lightest_kept for f in set(full.features) - set(capped.features))
+    assert capped.signature == full.signature  # near-copy detection sees the whole text
