@@ -3,7 +3,8 @@
 Agents report as records move, with three calls:
 
 - `observe_stage(stage, seconds, count=1)`: `count` records passed `stage` (outcome `ok`) in
-  `seconds` (one unit of work: a record, or the store's whole batch);
+  `seconds` (one unit of work: a record, or a whole batch, as stages that `relay` and the
+  store report);
 - `observe_dead_letter(stage, reason, message, where)`: `stage` refused one record (outcome
   `deadletter`); `where` locates it as `topic[partition]@offset`;
 - `observe_stored(articles, now)`: a batch reached the table store at `now` (Unix seconds);
@@ -125,7 +126,7 @@ class PipelineMetrics:
         )
         self.stage_seconds = Histogram(
             "newswire_stage_seconds",
-            "Time a stage spent on one unit of work (a record; the store: one batch).",
+            "Time a stage spent on one unit of work (a record, or a whole batch).",
             ["stage"],
             buckets=STAGE_BUCKETS,
             registry=r,

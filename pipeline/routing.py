@@ -21,9 +21,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import cast
 
 import faust
+from aiokafka.errors import KafkaError
+from faust.exceptions import ProducerSendError
 from faust.streams import Stream
 from faust.types import EventT, StreamT
 from faust.types.tuples import RecordMetadata
@@ -32,6 +35,7 @@ from pipeline import metrics
 from pipeline.app import app
 from pipeline.deadletter import dead_letter
 from pipeline.errors import RejectedArticle
+from pipeline.retry import retry_forever
 from pipeline.topics import topic
 from pipeline.topology import DEADLETTER, Stage
 
@@ -52,6 +56,18 @@ def _kafka_name(name: str) -> str:
 
 _KAFKA_NAMES: dict[str, str] = {}
 
+# What a send that may work next time raises: aiokafka's errors, and Faust's wrapper of them.
+_SEND_ERRORS = (KafkaError, ProducerSendError)
+
+# (Kafka topic name, key, value): a record on its way out.
+_Outgoing = tuple[str, bytes | None, bytes]
+
+
+async def _produce(outgoing: _Outgoing) -> Awaitable[RecordMetadata]:
+    producer = await app.maybe_start_producer()
+    name, key, value = outgoing
+    return cast(Awaitable[RecordMetadata], await producer.send(name, key, value, None, None, None))
+
 
 class Outbox:
     """The records one unit of work sends, and the wait until Kafka has all of them.
@@ -63,12 +79,12 @@ class Outbox:
     """
 
     def __init__(self) -> None:
-        self._pending: list[Awaitable[RecordMetadata]] = []
+        self._pending: list[tuple[_Outgoing, Awaitable[RecordMetadata]]] = []
 
     async def send(self, name: str, key: bytes | None, value: bytes) -> None:
         """Hand one record for pipeline topic `name` (e.g. `news.clean`) to the producer."""
-        producer = await app.maybe_start_producer()
-        self._pending.append(await producer.send(_kafka_name(name), key, value, None, None, None))
+        outgoing = (_kafka_name(name), key, value)
+        self._pending.append((outgoing, await _produce(outgoing)))
 
     async def emit(self, stage: Stage, record: faust.Record) -> None:
         """Send `record` to the stage's sink topic, keyed by its `id`."""
@@ -94,10 +110,27 @@ class Outbox:
         await self.send(DEADLETTER, message.key, letter.dumps())
 
     async def delivered(self) -> None:
-        """Wait until Kafka has acknowledged every record sent so far (raises what it refused)."""
+        """Wait until Kafka has acknowledged every record sent so far.
+
+        Records Kafka did not take (after the producer's own retries) are sent again, with
+        back-off, until it does: the caller acknowledges its input only after this returns.
+        """
         pending, self._pending = self._pending, []
-        if pending:
-            await asyncio.gather(*pending)
+        while pending:
+            results = await asyncio.gather(*(f for _, f in pending), return_exceptions=True)
+            failed = [
+                outgoing
+                for (outgoing, _), result in zip(pending, results, strict=True)
+                if isinstance(result, BaseException)
+            ]
+            pending = []
+            for outgoing in failed:
+                future = await retry_forever(
+                    partial(_produce, outgoing), what="send to Kafka", retry_on=_SEND_ERRORS
+                )
+                pending.append((outgoing, future))
+            if failed:
+                log.warning("sent %d records again that Kafka had not taken", len(failed))
 
 
 async def forward_batch(events: Sequence[EventT[bytes]], stage: Stage, transform: Transform) -> int:

@@ -33,7 +33,7 @@ def bench() -> None:
 def bench_flow(settings: Settings, count: int, data_dir: Path | None) -> None:
     """The non-NLP path's articles/s (NER and dedupe off) against a bare aiokafka loop."""
     from pipeline.bench.corpus import cycled_raw_records, load_corpus
-    from pipeline.bench.flow import backlog_rate, bare_loop_rate
+    from pipeline.bench.flow import backlog_rate, bare_chain_rate, bare_loop_rate
     from pipeline.bench.worker import BenchWorker
 
     articles, origin = load_corpus(data_dir or settings.bench_data_dir)
@@ -45,12 +45,16 @@ def bench_flow(settings: Settings, count: int, data_dir: Path | None) -> None:
         )
         bare = asyncio.run(bare_loop_rate(settings.kafka_bootstrap, records, settings.partitions))
         click.echo(f"  bare aiokafka consume→produce loop: {bare:10,.0f} articles/s")
+        chain = asyncio.run(bare_chain_rate(settings.kafka_bootstrap, records, settings.partitions))
+        click.echo(f"  bare loops chained 3 hops + sink:   {chain:10,.0f} articles/s")
         env = {"NEWSWIRE_NER_ENABLED": "false", "NEWSWIRE_DEDUPE_ENABLED": "false"}
         with BenchWorker(settings, **env) as worker:
             worker.start()
             flow = backlog_rate(worker, records)
         click.echo(f"  newswire raw→store, NER and dedupe off: {flow:7,.0f} articles/s")
         click.echo(f"  ratio pipeline / bare loop:          {flow / bare:10.2f}")
+        click.echo(f"  ratio bare chain / bare loop:        {chain / bare:10.2f}  (ceiling)")
+        click.echo(f"  ratio pipeline / bare chain:         {flow / chain:10.2f}")
 
 
 @bench.command("enrich")
