@@ -39,6 +39,7 @@ def _settings_of(env: dict[str, str]) -> Settings:
 
 
 def _host_port(mapping: str) -> tuple[str, int, int]:
+    """(host, published, target) of a compose port mapping `[HOST:]PUBLISHED:TARGET`."""
     host, published, target = (
         mapping.rsplit(":", 2) if mapping.count(":") == 2 else ("", *mapping.split(":"))
     )
