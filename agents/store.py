@@ -31,12 +31,15 @@ from schemas.article import Article
 __all__ = ["store"]
 
 STAGE = stage("store")
+STORE_ERRORS = (SQLAlchemyError, OSError)
+"""What a store that is down, full or locked raises: retried, never skipped."""
 
 
 @app.agent(topic(STAGE.source), name=STAGE.name)
 async def store(stream: StreamT[bytes]) -> None:
     article_store = open_store(settings.resolved_store_url)
-    await article_store.open()
+    # A store that is down when the worker starts is waited for, like one that goes down later.
+    await retry_forever(article_store.open, what="store open", retry_on=STORE_ERRORS)
     batches = cast(Stream[bytes], stream).take_events(
         settings.store_batch_size, within=settings.store_batch_seconds
     )
@@ -52,7 +55,7 @@ async def store(stream: StreamT[bytes]) -> None:
             await retry_forever(
                 partial(article_store.upsert, batch),
                 what="store write",
-                retry_on=(SQLAlchemyError, OSError),
+                retry_on=STORE_ERRORS,
             )
             if batch:
                 metrics.observe_stage(STAGE.name, time.perf_counter() - started, len(batch))
