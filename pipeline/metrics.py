@@ -279,6 +279,7 @@ class PipelineMetrics:
                 "rate_5m": series.rate.rate(300.0),
                 "rates": series.rate.series(RATE_SPAN, step),
                 "latency": series.latency.percentiles().asdict(),
+                "latency_series": [{"at": at, **p.asdict()} for at, p in series.latency.series()],
             }
             for name, series in sorted(self._stages.items())
         }

@@ -40,6 +40,7 @@ def _stage_entry(
         "rate_5m": figures.get("rate_5m", 0.0),
         "rates": figures.get("rates", []),
         "latency": figures.get("latency", {"count": 0, "p50": None, "p95": None, "p99": None}),
+        "latency_series": figures.get("latency_series", []),
         "lag": lag,
     }
 

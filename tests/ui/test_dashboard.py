@@ -119,6 +119,9 @@ async def test_dashboard_shows_articles_a_rising_count_and_dead_letters(
     # The seeds are one story: one of them says so, and the stories panel counts both.
     await expect(articles.filter(has_text="same story as")).to_have_count(1)
     await expect(page.locator("#stories li").filter(has_text="2 articles")).to_have_count(1)
+    # A line per stage in the stage-latency chart, and a legend entry per stage.
+    await expect(page.locator("#stage-latency-chart path")).not_to_have_count(0)
+    await expect(page.locator("#stage-latency-legend .key")).to_have_count(4)
     # NER's cost on the enrich node, the decisions on the dedupe node.
     await expect(page.locator('.node.agent[data-stage="enrich"]')).to_contain_text("words/s")
     await expect(page.locator('.node.agent[data-stage="dedupe"]')).to_contain_text(

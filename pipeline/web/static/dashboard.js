@@ -186,6 +186,13 @@ function renderCharts(stats) {
   }));
   chart($("latency-chart"), latencyLines, { xLabels: [[0, "−5 min"], [0.5, "−2.5 min"], [1, "now"]], format: fmtSeconds, empty: "no samples in the last 5 min" });
   legend($("latency-legend"), ["p50", "p95", "p99"].map((q) => [q, LATENCY_COLOURS[q], fmtSeconds(e2e[q])]));
+
+  const stageLines = stages.map((stage, i) => ({
+    colour: STAGE_COLOURS[i % STAGE_COLOURS.length],
+    points: (stage.latency_series ?? []).map((p) => [Math.min(1, Math.max(0, 1 - (now - (p.at + 5)) / horizon)), p.p95]),
+  }));
+  chart($("stage-latency-chart"), stageLines, { xLabels: [[0, "−5 min"], [0.5, "−2.5 min"], [1, "now"]], format: fmtSeconds, empty: "no samples in the last 5 min" });
+  legend($("stage-latency-legend"), stages.map((s, i) => [s.name, STAGE_COLOURS[i % STAGE_COLOURS.length], fmtSeconds(s.latency.p95)]));
 }
 
 // ---- side panels ----------------------------------------------------------------------

@@ -31,6 +31,7 @@ def test_assemble_follows_the_topology_and_sums_lag_per_topic() -> None:
     assert stats["stored"]["store"]["articles"] == 5
     assert {p["name"] for p in stats["lag"]} == {"news.raw", "news.clean"}
     assert stats["decisions"] == {} and stats["ner"]["words_per_s"] == 0.0
+    assert [p["p95"] for p in stages[0]["latency_series"]] == [0.001]  # one slot so far
 
 
 def test_a_stage_not_in_the_topology_has_no_entry() -> None:
