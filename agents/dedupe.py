@@ -21,6 +21,7 @@ from pipeline import metrics
 from pipeline.app import app, settings
 from pipeline.dedupe import (
     IndexEntry,
+    article_sketch,
     decided_article,
     dedupe_settings,
     restore_index,
@@ -28,7 +29,7 @@ from pipeline.dedupe import (
 )
 from pipeline.records import decode_record
 from pipeline.routing import forward_batch, relay
-from pipeline.stories import StoryIndex, sketch
+from pipeline.stories import StoryIndex
 from pipeline.topics import topic
 from pipeline.topology import stage
 from schemas.article import Article, EnrichedArticle
@@ -78,12 +79,10 @@ class _Index:
     def decide(self, data: bytes) -> Article:
         enriched = decode_record(data, EnrichedArticle)
         known = enriched.id in self.index
-        article_sketch = sketch(enriched, self.settings)
-        decision = self.index.observe(article_sketch)
+        sketched = article_sketch(enriched, self.settings)
+        decision = self.index.observe(sketched)
         if not known:
-            index_table[enriched.id] = IndexEntry(
-                self.next_seq, article_sketch, decision
-            ).to_bytes()
+            index_table[enriched.id] = IndexEntry(self.next_seq, sketched, decision).to_bytes()
             self.next_seq += 1
             for gone in self.index.take_expired():
                 index_table.pop(gone, None)

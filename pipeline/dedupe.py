@@ -15,12 +15,14 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pipeline.errors import UnparseableDate
 from pipeline.settings import Settings
-from pipeline.stories import Decision, DedupeSettings, Sketch, StoryIndex
+from pipeline.stories import Decision, DedupeSettings, Sketch, StoryIndex, sketch
 from schemas.article import Article, EnrichedArticle
 
 __all__ = [
     "IndexEntry",
+    "article_sketch",
     "decided_article",
     "dedupe_settings",
     "restore_index",
@@ -59,6 +61,14 @@ class IndexEntry:
         start = _HEADER.size
         sketch = Sketch.from_bytes(raw[start : start + n])
         return cls(seq, sketch, Decision.from_bytes(raw[start + n :]))
+
+
+def article_sketch(enriched: EnrichedArticle, settings: DedupeSettings) -> Sketch:
+    """The sketch of an article; a `published_at` that is not ISO 8601 is `UnparseableDate`."""
+    try:
+        return sketch(enriched, settings)
+    except ValueError as exc:
+        raise UnparseableDate(str(exc)) from None
 
 
 def restore_index(index: StoryIndex, entries: Iterable[bytes]) -> int:

@@ -6,7 +6,14 @@ import random
 
 import pytest
 
-from pipeline.dedupe import IndexEntry, decided_article, dedupe_settings, restore_index
+from pipeline.dedupe import (
+    IndexEntry,
+    article_sketch,
+    decided_article,
+    dedupe_settings,
+    restore_index,
+)
+from pipeline.errors import UnparseableDate
 from pipeline.settings import Settings
 from pipeline.stories import DedupeSettings, StoryIndex, sketch
 from schemas.article import EnrichedArticle, Entity
@@ -93,3 +100,9 @@ def test_thresholds_come_from_the_settings(field: str, value: float) -> None:
         "dedupe_story_threshold": "story_threshold",
     }
     assert getattr(chosen, names[field]) == value
+
+
+def test_an_article_with_a_date_that_is_not_iso_is_refused_with_the_reason() -> None:
+    bad = article(1).derive(published_at="16 Nov 2023")
+    with pytest.raises(UnparseableDate, match="16 Nov 2023"):
+        article_sketch(bad, SETTINGS)
