@@ -19,6 +19,7 @@ import asyncio
 import importlib.util
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -251,7 +252,17 @@ def process_batch(requests: list[NerRequest]) -> list[NerResult]:
     ]
 
 
+def _exit_with(parent: int, interval: float = 1.0) -> None:
+    """Exit this process once `parent` is gone (a worker killed with SIGKILL never says so)."""
+    while os.getppid() == parent:
+        time.sleep(interval)  # a daemon thread's poll, not synchronisation
+    os._exit(0)
+
+
 def _init_pool_worker(model: str | None, max_chars: int, batch_size: int, barrier: Barrier) -> None:
+    # A pool process blocks reading its task queue, which stays open when the worker dies
+    # without shutting the pool down: it would live on, model loaded, as an orphan.
+    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     # An initializer that raises only breaks the pool ("terminated abruptly"): keep the
     # error for the warm-up task to raise, where NerPool.start sees it.
     _state.barrier = barrier

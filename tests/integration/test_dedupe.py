@@ -66,6 +66,27 @@ def dedupe_worker(pipeline) -> Iterator[list[subprocess.Popen[bytes]]]:
         pipeline.stop_worker(procs[-1], f"dedupe-{len(procs)}")
 
 
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (from /proc; Linux)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def _record(pipeline, article_id_: str) -> dict[str, Any] | None:
     rows = pipeline.stored(f"SELECT record FROM articles WHERE id = '{article_id_}'")
     return orjson.loads(rows[0][0]) if rows else None
@@ -117,8 +138,12 @@ def test_seeds_are_one_story_copies_are_duplicates_and_a_restart_remembers(
     assert copy["similarity"]["jaccard"] >= pipeline.settings.dedupe_duplicate_jaccard
 
     # SIGKILL: no clean shutdown; the new worker must rebuild the index from the changelog.
+    # Its NER processes must not outlive it as orphans holding a model each.
+    pool = _children(dedupe_worker[-1].pid)
+    assert pool, "the worker runs NER in child processes"
     dedupe_worker[-1].send_signal(signal.SIGKILL)
     dedupe_worker[-1].wait(30)
+    wait(lambda: not any(map(_running, pool)), 30, "the killed worker's NER processes to exit")
     dedupe_worker.append(pipeline.start_worker("dedupe-2"))
     later_url = _url_on_another_partition(second["id"], "after-restart")
     later = _publish_one(
