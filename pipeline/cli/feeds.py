@@ -67,10 +67,11 @@ def feeds_add(settings: Settings, url: str, name: str | None, interval: str | No
     _check_url(url)
     seconds = _interval(settings, interval)
     sub, created = _with_registry(
-        settings, lambda r: r.add(url, name or default_name(url), seconds)
+        settings,
+        lambda r: r.add(url, name or default_name(url), seconds, keep_interval=interval is None),
     )
     verb = "subscribed" if created else "updated"
-    click.echo(f"{verb}: {sub.name} ({sub.url}), every {seconds:g} s")
+    click.echo(f"{verb}: {sub.name} ({sub.url}), every {sub.interval_seconds:g} s")
 
 
 @feeds.command("list")
