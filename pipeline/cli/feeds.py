@@ -169,6 +169,10 @@ def bench_feeds(
     click.echo(f"  token F1 of the body: mean {q.mean_f1:.3f}, median {q.median_f1:.3f}")
     click.echo(f"  title right: {q.title_accuracy:.1%}   date right: {q.date_accuracy:.1%}")
     click.echo(f"  pages with no text extracted: {q.no_text}")
+    click.echo(
+        f"  CPU per page (extraction and scoring, one process): "
+        f"{1000 * q.cpu_seconds_per_page:.0f} ms"
+    )
     if quality_only:
         return
     with local_broker(settings):
