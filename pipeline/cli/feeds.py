@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.cli import main, pass_settings
+from pipeline.cli.bench import bench
 from pipeline.feeds.feedlist import FeedListError, default_name, read_opml
 from pipeline.feeds.registry import FeedRegistry
 from pipeline.feeds.schedule import parse_interval
@@ -66,10 +67,11 @@ def feeds_add(settings: Settings, url: str, name: str | None, interval: str | No
     _check_url(url)
     seconds = _interval(settings, interval)
     sub, created = _with_registry(
-        settings, lambda r: r.add(url, name or default_name(url), seconds)
+        settings,
+        lambda r: r.add(url, name or default_name(url), seconds, keep_interval=interval is None),
     )
     verb = "subscribed" if created else "updated"
-    click.echo(f"{verb}: {sub.name} ({sub.url}), every {seconds:g} s")
+    click.echo(f"{verb}: {sub.name} ({sub.url}), every {sub.interval_seconds:g} s")
 
 
 @feeds.command("list")
@@ -142,3 +144,46 @@ def feeds_run(settings: Settings) -> None:
             await sources.stop()
 
     asyncio.run(run())
+
+
+@bench.command("feeds")
+@click.option("--feeds", "feed_count", default=200, show_default=True, help="Local feeds.")
+@click.option("--items", default=50, show_default=True, help="Items per feed.")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    help="Folder with news_fixtures/ (env NEWSWIRE_BENCH_DATA_DIR).",
+)
+@click.option("--quality-only", is_flag=True, help="Only the extraction quality (no broker).")
+@pass_settings
+def bench_feeds(
+    settings: Settings, feed_count: int, items: int, data_dir: Path | None, quality_only: bool
+) -> None:
+    """Feed polling items/s into news.raw, and extraction quality on the 81 real pages."""
+    from pipeline.bench.feeds import extraction_quality, feed_throughput, load_pages
+    from pipeline.cli.local import local_broker
+
+    pages = load_pages(data_dir or settings.bench_data_dir)
+    q = extraction_quality(pages)
+    click.echo(f"extraction quality on {q.pages} real pages (trafilatura):")
+    click.echo(f"  token F1 of the body: mean {q.mean_f1:.3f}, median {q.median_f1:.3f}")
+    click.echo(f"  title right: {q.title_accuracy:.1%}   date right: {q.date_accuracy:.1%}")
+    click.echo(f"  pages with no text extracted: {q.no_text}")
+    click.echo(
+        f"  CPU per page (extraction and scoring, one process): "
+        f"{1000 * q.cpu_seconds_per_page:.0f} ms"
+    )
+    if quality_only:
+        return
+    with local_broker(settings):
+        r = asyncio.run(feed_throughput(settings, pages, feed_count, items))
+    click.echo(
+        f"throughput: {r.feeds} feeds x {items} items, {r.items:,} items into news.raw "
+        f"in {r.seconds:.1f} s, broker {settings.kafka_bootstrap}"
+    )
+    click.echo(f"  {r.items_per_second:,.1f} items/s (fetch + parse + extraction + publish)")
+    click.echo(
+        f"  extraction: {r.extract_seconds:.1f} s in {r.processes} process(es) = "
+        f"{r.extraction_share:.0%} of the run; "
+        f"{1000 * r.extract_seconds / max(1, r.items):.0f} ms per page"
+    )

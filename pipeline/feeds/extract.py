@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import trafilatura
 import trafilatura.settings
 
-__all__ = ["Extraction", "extract_article", "summary_text"]
+__all__ = ["Extraction", "extract_article", "strip_site_name", "summary_text"]
+
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ")
 
 # trafilatura logs every page it finds too short at WARNING: that is an outcome, not news.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -38,7 +40,22 @@ def extract_article(html: bytes, url: str | None = None) -> Extraction | None:
         return None  # None (nothing found); a dict only with as_dict=True
     if not doc.text or not doc.text.strip():
         return None
-    return Extraction(text=doc.text.strip(), title=doc.title or None, date=doc.date or None)
+    title = strip_site_name(doc.title, doc.sitename) if doc.title else None
+    return Extraction(text=doc.text.strip(), title=title or None, date=doc.date or None)
+
+
+def strip_site_name(title: str, site: str | None) -> str:
+    """`Headline | Site` → `Headline` when the last part names the site (`<title>` habit)."""
+    if not site:
+        return title
+    folded_site = site.casefold()
+    for separator in _TITLE_SEPARATORS:
+        head, found, tail = title.rpartition(separator)
+        if found and head.strip():
+            tail_folded = tail.strip().casefold()
+            if tail_folded and (tail_folded in folded_site or folded_site in tail_folded):
+                return head.strip()
+    return title
 
 
 def summary_text(html_or_text: str) -> str:

@@ -291,8 +291,14 @@ class FeedPoller:
                     return None  # another worker sharing the registry took it
                 return await self.poll(feed)
 
-        results = await asyncio.gather(*(claimed_poll(f) for f in due))
-        return [r for r in results if r is not None]
+        results = await asyncio.gather(*(claimed_poll(f) for f in due), return_exceptions=True)
+        done: list[PollResult] = []
+        for feed, result in zip(due, results, strict=True):
+            if isinstance(result, BaseException):  # a bug or the registry failing: say which
+                log.error("polling feed %s failed", feed.name, exc_info=result)
+            elif result is not None:
+                done.append(result)
+        return done
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll due feeds until `stop` is set; an unexpected error is logged, never fatal."""

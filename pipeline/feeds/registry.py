@@ -107,10 +107,13 @@ class FeedRegistry:
     async def close(self) -> None:
         await self.engine.dispose()
 
-    async def add(self, url: str, name: str, interval_seconds: float) -> tuple[Subscription, bool]:
+    async def add(
+        self, url: str, name: str, interval_seconds: float, *, keep_interval: bool = False
+    ) -> tuple[Subscription, bool]:
         """Subscribe to `url`; an existing subscription gets the new name and interval.
 
-        Returns the subscription and whether it is new.
+        With `keep_interval`, an existing subscription keeps its interval (`interval_seconds`
+        is then only the new one's). Returns the subscription and whether it is new.
         """
         async with self.engine.begin() as conn:
             row = (
@@ -124,10 +127,11 @@ class FeedRegistry:
                 )
                 created = True
             else:
+                values: dict[str, object] = {"name": name}
+                if not keep_interval:
+                    values["interval_seconds"] = interval_seconds
                 await conn.execute(
-                    feeds_table.update()
-                    .where(feeds_table.c.url == url)
-                    .values(name=name, interval_seconds=interval_seconds)
+                    feeds_table.update().where(feeds_table.c.url == url).values(**values)
                 )
                 created = False
             row = (await conn.execute(sa.select(feeds_table).where(feeds_table.c.url == url))).one()

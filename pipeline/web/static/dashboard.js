@@ -310,6 +310,36 @@ function addArticle(a) {
   $("articles-empty").hidden = true;
 }
 
+// ---- feeds (GET /api/feeds, every 10 s) ------------------------------------------------
+
+function feedRow(f) {
+  const h = f.health || {};
+  const failing = f.failures > 0 || (h.last_error_at && !h.ok);
+  const state = failing ? (h.last_error_reason || "error") : h.last_success_at ? "ok" : "waiting";
+  const fresh = h.freshness_seconds == null ? "–" : fmtDuration(h.freshness_seconds);
+  return el("tr", { title: f.last_error || f.url },
+    el("td", { class: "topic-name", text: f.name }),
+    el("td", { class: failing ? "hot" : "", text: state }),
+    el("td", { class: "num", text: `${fmtInt(h.items_per_hour || 0)}/h` }),
+    el("td", { class: "num", text: fmtSeconds(h.median_fetch_seconds) }),
+    el("td", { class: "num", text: fresh }));
+}
+
+async function refreshFeeds() {
+  try {
+    const response = await fetch("/api/feeds", { cache: "no-store" });
+    const data = await response.json();
+    const body = $("feeds").tBodies[0];
+    body.replaceChildren(...data.feeds.map(feedRow));
+    $("feeds-empty").hidden = data.feeds.length > 0;
+  } catch (err) {
+    // The next refresh tries again; the stats stream shows the connection state.
+  }
+}
+
+refreshFeeds();
+setInterval(refreshFeeds, 10000);
+
 // ---- connections ----------------------------------------------------------------------
 
 const open = { stats: false, articles: false };

@@ -1,6 +1,6 @@
 from newsfixtures import page, pages
 
-from pipeline.feeds.extract import extract_article, summary_text
+from pipeline.feeds.extract import extract_article, strip_site_name, summary_text
 
 
 def test_real_pages_give_title_date_and_text() -> None:
@@ -27,3 +27,16 @@ def test_summary_text_drops_markup() -> None:
         "again",
     ]
     assert summary_text("plain text ") == "plain text"
+
+
+def test_site_name_suffix_is_dropped_from_titles() -> None:
+    assert (
+        strip_site_name("How RPA vendors aim | TechCrunch", "TechCrunch") == "How RPA vendors aim"
+    )
+    assert strip_site_name("Hydrogen pipeline flagged - The Namibian", "The Namibian") == (
+        "Hydrogen pipeline flagged"
+    )
+    assert strip_site_name("Storms - residents warned", "The Citizen") == (
+        "Storms - residents warned"
+    )
+    assert strip_site_name("A title", None) == "A title"
