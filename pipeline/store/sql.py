@@ -8,6 +8,8 @@ a restarted server costs one failed write (which the store agent retries), not a
 
 from __future__ import annotations
 
+import itertools
+import sqlite3
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -52,12 +54,24 @@ def sync_url(url: str) -> str:
     return url if driver_url.startswith("sqlite") else driver_url  # psycopg does both
 
 
+_WAL_ATTEMPTS = 20
+
+
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
     # WAL lets the API read while the store agent writes; NORMAL is durable across app crashes.
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Switching a new file to WAL takes an exclusive lock and, unlike writes, can fail at
+    # once with "database is locked" when several workers open it together: try again.
+    for attempt in itertools.count(1):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == _WAL_ATTEMPTS:
+                raise
+            time.sleep(0.05 * attempt)  # back-off in the connection's own thread
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
