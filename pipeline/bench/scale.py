@@ -28,16 +28,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
 import psycopg
-from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 
-from pipeline.bench.worker import percentile, produce_all
+from pipeline.bench.worker import percentile, produce_all, publish_paced
 from pipeline.broker import free_port
 from pipeline.processes import stop_process
 from pipeline.settings import Settings
@@ -180,25 +178,9 @@ class WorkerGroup:
         """publish → stored seconds of `records` sent at `rate`/s, each stamped as it goes."""
         already = int(self.stored("SELECT count(*) FROM articles")[0])
 
-        async def send() -> float:
-            producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap)
-            await producer.start()
-            start = time.time()
-            try:
-                futures = []
-                for n, record in enumerate(records):
-                    delay = start + n / rate - time.time()
-                    if delay > 0:
-                        await asyncio.sleep(delay)  # pacing the load generator
-                    obj = orjson.loads(record)
-                    obj["received_at"] = time.time()
-                    futures.append(await producer.send(self.raw_topic, orjson.dumps(obj)))
-                await asyncio.gather(*futures)
-            finally:
-                await producer.stop()
-            return start
-
-        since = asyncio.run(send())
+        since = asyncio.run(
+            publish_paced(self.settings.kafka_bootstrap, self.raw_topic, records, rate)
+        )
         self.wait_stored(already + len(records), 600)
         engine = create_engine(sync_url(self.store_url), poolclass=NullPool)
         try:

@@ -23,7 +23,12 @@ from pipeline.settings import Settings
 from pipeline.topics_admin import create_pipeline_topics
 from pipeline.topology import RAW
 
-__all__ = ["BenchWorker", "percentile", "produce_all"]
+__all__ = [
+    "BenchWorker",
+    "percentile",
+    "produce_all",
+    "publish_paced",
+]
 
 
 async def produce_all(bootstrap: str, topic: str, records: Sequence[bytes]) -> None:
@@ -37,6 +42,30 @@ async def produce_all(bootstrap: str, topic: str, records: Sequence[bytes]) -> N
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
+
+
+async def publish_paced(bootstrap: str, topic: str, records: Sequence[bytes], rate: float) -> float:
+    """Publish at `rate` records/s, each stamped `received_at` as it goes; returns the start.
+
+    The offered load for latency figures: an open loop, one record every 1/rate s,
+    whatever the pipeline does.
+    """
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    start = time.time()
+    try:
+        futures = []
+        for n, record in enumerate(records):
+            delay = start + n / rate - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)  # pacing the load generator
+            obj = orjson.loads(record)
+            obj["received_at"] = time.time()
+            futures.append(await producer.send(topic, orjson.dumps(obj)))
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    return start
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -85,31 +114,10 @@ class BenchWorker:
         asyncio.run(produce_all(self.settings.kafka_bootstrap, self.raw_topic, records))
 
     def publish_paced(self, records: Sequence[bytes], rate: float) -> float:
-        """Publish at `rate` records/s, each stamped `received_at` as it goes; returns the start.
-
-        The offered load for latency figures: an open loop, one record every 1/rate s,
-        whatever the pipeline does.
-        """
-
-        async def send() -> float:
-            producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap)
-            await producer.start()
-            start = time.time()
-            try:
-                futures = []
-                for n, record in enumerate(records):
-                    delay = start + n / rate - time.time()
-                    if delay > 0:
-                        await asyncio.sleep(delay)  # pacing the load generator
-                    obj = orjson.loads(record)
-                    obj["received_at"] = time.time()
-                    futures.append(await producer.send(self.raw_topic, orjson.dumps(obj)))
-                await asyncio.gather(*futures)
-            finally:
-                await producer.stop()
-            return start
-
-        return asyncio.run(send())
+        """`publish_paced` onto this worker's news.raw; returns the start."""
+        return asyncio.run(
+            publish_paced(self.settings.kafka_bootstrap, self.raw_topic, records, rate)
+        )
 
     def stored(self, sql: str) -> tuple[float, ...]:
         """One row of `sql` over the store (zeros until the store exists)."""
