@@ -41,6 +41,7 @@ __all__ = [
     "ensure_topics",
     "free_port",
     "kafka_libs",
+    "new_cluster_id",
     "render_server_properties",
     "verify_jars",
     "wait_for_broker",
@@ -186,6 +187,18 @@ def render_server_properties(settings: BrokerSettings, log_dir: Path) -> str:
     }
     lines = ["# Written by newswire (pipeline/broker.py) on every start; edits are lost."]
     return "\n".join([*lines, *(f"{k}={v}" for k, v in props.items()), ""])
+
+
+def new_cluster_id() -> str:
+    """A random KRaft cluster id: 16 bytes, URL-safe base64, never starting with "-".
+
+    As Kafka's own `Uuid.randomUuid()`: an id starting with "-" (1 in 64) would be read as
+    an option by the storage tool's argument parser, and formatting would fail.
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -441,7 +454,7 @@ class LocalBroker:
         return True
 
     def _format(self, java: str, classpath: str, props: Path) -> None:
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         cmd = [java, "-cp", classpath, "kafka.tools.StorageTool", "format"]
         cmd += ["-t", cluster_id, "-c", str(props)]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import socket
@@ -15,6 +16,7 @@ from pipeline.broker import (
     BrokerError,
     LocalBroker,
     kafka_libs,
+    new_cluster_id,
     render_server_properties,
     verify_jars,
 )
@@ -126,3 +128,11 @@ def test_start_refuses_a_taken_port(tmp_path: Path) -> None:
         with pytest.raises(BrokerError, match=f"port {port} on 127.0.0.1 is taken"):
             LocalBroker(settings).start(timeout=10)
     assert not settings.data_dir.exists()  # refused before touching anything
+
+
+def test_cluster_ids_never_start_with_a_dash() -> None:
+    # 1 in 64 random ids would; the storage tool then reads the id as an option and fails.
+    ids = [new_cluster_id() for _ in range(2_000)]
+    assert not [i for i in ids if i.startswith("-")]
+    assert all(len(base64.urlsafe_b64decode(i + "==")) == 16 for i in ids)
+    assert len(set(ids)) == len(ids)
