@@ -18,7 +18,7 @@ import orjson
 import pytest
 from aiokafka.partitioner import murmur2
 
-from pipeline.sources.files import SAMPLE_NEWS_DIR
+from pipeline.sources.files import SAMPLE_NEWS_DIR, ParsedArticle, read_articles
 from pipeline.urls import article_id_for_url
 
 pytestmark = pytest.mark.integration
@@ -28,9 +28,10 @@ Wait = Callable[[Callable[[], object], float, str], object]
 
 
 def _seed(path: Path) -> dict[str, Any]:
-    first, _, body = path.read_text(encoding="utf-8").partition("\n")
-    _, date, title = first.strip().split(" ", 2)
-    return {"title": title, "body": body.strip(), "published_at": date}
+    """The seed as `newswire publish` reads it, as a JSON article to edit and publish."""
+    (parsed,) = read_articles([path])
+    assert isinstance(parsed, ParsedArticle), parsed
+    return {k: v for k, v in parsed.article.asdict().items() if v is not None}
 
 
 def _copy(article: dict[str, Any], url: str) -> dict[str, Any]:
