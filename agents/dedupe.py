@@ -21,7 +21,7 @@ from pipeline import metrics
 from pipeline.app import app, settings
 from pipeline.dedupe import (
     IndexEntry,
-    article_sketch,
+    carried_sketch,
     decided_article,
     dedupe_settings,
     restore_index,
@@ -79,7 +79,7 @@ class _Index:
     def decide(self, data: bytes) -> Article:
         enriched = decode_record(data, EnrichedArticle)
         known = enriched.id in self.index
-        sketched = article_sketch(enriched, self.settings)
+        sketched = carried_sketch(enriched, self.settings)
         decision = self.index.observe(sketched)
         if not known:
             index_table[enriched.id] = IndexEntry(self.next_seq, sketched, decision).to_bytes()

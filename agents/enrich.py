@@ -1,8 +1,10 @@
 """enrich: news.clean → news.enriched, named entities by spaCy in a process pool.
 
-The event loop never runs spaCy: batches taken from the stream go to `NerPool`, one
-chunk per process, and the agent awaits them. Events are acknowledged after their batch
-is sent on and Kafka has it (`take_events` acks after the loop body).
+The event loop never runs spaCy. A batch taken from the stream is cut into chunks
+(`ner_chunks`), all submitted to `NerPool` at once: each process works through its queue
+without pausing while the agent forwards, in order, the chunks already done. Events are
+acknowledged after the whole batch is sent on and Kafka has it (`take_events` acks after
+the loop body).
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from faust.types import EventT
 
 from pipeline import metrics
 from pipeline.app import app, settings
-from pipeline.enrich import enriched_article, ner_request, without_entities
+from pipeline.dedupe import dedupe_settings
+from pipeline.enrich import enriched_article, ner_chunks, ner_request, without_entities
 from pipeline.errors import RejectedArticle
-from pipeline.ner import NerPool
+from pipeline.ner import NerPool, NerResult
 from pipeline.records import decode_record
 from pipeline.routing import Outbox, relay
 from pipeline.topics import topic
@@ -30,12 +33,25 @@ __all__ = ["enrich"]
 
 STAGE = stage("enrich")
 
+QUEUED_CHUNKS = 4
+"""Chunks per NER process in one taken batch: while the agent forwards a chunk, its
+process already runs the next, so the pool pauses only between taken batches."""
 
-def _chunks(
-    items: list[tuple[EventT[bytes], CleanArticle]], n: int
-) -> list[list[tuple[EventT[bytes], CleanArticle]]]:
-    size = -(-len(items) // n)  # ceiling: every process gets a near-equal share
-    return [items[i : i + size] for i in range(0, len(items), size)] if items else []
+_Taken = list[tuple[EventT[bytes], CleanArticle]]
+
+
+def _submit(pool: NerPool, chunk: _Taken) -> asyncio.Task[list[NerResult]]:
+    """Start NER on one chunk now; the task reports its cost to the metrics when done."""
+    submitted = time.perf_counter()
+
+    async def run() -> list[NerResult]:
+        results = await pool.run([ner_request(article) for _, article in chunk])
+        words = sum(r.words for r in results)
+        seconds = time.perf_counter() - submitted
+        metrics.observe_ner(len(results), words, seconds, pool.stats.in_flight)
+        return results
+
+    return asyncio.ensure_future(run())
 
 
 @app.agent(topic(STAGE.source), name=STAGE.name)
@@ -54,40 +70,36 @@ async def enrich(stream: StreamT[bytes]) -> None:
         model=settings.spacy_model or None,
         max_chars=settings.ner_max_chars,
         batch_size=settings.ner_batch_size,
+        sketch_settings=dedupe_settings(settings) if settings.dedupe_enabled else None,
     )
     await pool.start()
     batches = cast(Stream[bytes], stream).take_events(
-        settings.ner_batch_size * settings.ner_processes, within=settings.ner_batch_seconds
+        settings.ner_batch_size * settings.ner_processes * QUEUED_CHUNKS,
+        within=settings.ner_batch_seconds,
     )
     try:
         async for events in batches:
             started = time.perf_counter()
             outbox = Outbox()
-            accepted: list[tuple[EventT[bytes], CleanArticle]] = []
+            accepted: _Taken = []
             for event in events:
                 try:
                     accepted.append((event, decode_record(event.value, CleanArticle)))
                 except RejectedArticle as error:
                     await outbox.dead_letter(event, STAGE, error)
-            chunks = _chunks(accepted, settings.ner_processes)
-            ner_started = time.perf_counter()
-            answers = await asyncio.gather(
-                *(pool.run([ner_request(article) for _, article in chunk]) for chunk in chunks)
-            )
-            if accepted:
-                metrics.observe_ner(
-                    len(accepted),
-                    sum(r.words for results in answers for r in results),
-                    time.perf_counter() - ner_started,
-                    pool.stats.in_flight,
-                )
-            now = time.time()
-            for chunk, results in zip(chunks, answers, strict=True):
-                for (event, article), result in zip(chunk, results, strict=True):
-                    try:
-                        await outbox.emit(STAGE, enriched_article(article, result, now))
-                    except RejectedArticle as error:
-                        await outbox.dead_letter(event, STAGE, error)
+            chunks = ner_chunks(accepted, settings.ner_processes, settings.ner_batch_size)
+            answers = [_submit(pool, chunk) for chunk in chunks]
+            try:
+                for chunk, answer in zip(chunks, answers, strict=True):
+                    results, now = await answer, time.time()
+                    for (event, article), result in zip(chunk, results, strict=True):
+                        try:
+                            await outbox.emit(STAGE, enriched_article(article, result, now))
+                        except RejectedArticle as error:
+                            await outbox.dead_letter(event, STAGE, error)
+            finally:
+                for answer in answers:  # after a failure, no chunk runs on unawaited
+                    answer.cancel()
             await outbox.delivered()
             if accepted:
                 metrics.observe_stage(STAGE.name, time.perf_counter() - started, len(accepted))

@@ -14,15 +14,17 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.errors import UnparseableDate
 from pipeline.settings import Settings
-from pipeline.stories import Decision, DedupeSettings, Sketch, StoryIndex, sketch
+from pipeline.stories import Decision, DedupeSettings, Sketch, StoryIndex, sketch, unpack_sketch
 from schemas.article import Article, EnrichedArticle
 
 __all__ = [
     "IndexEntry",
     "article_sketch",
+    "carried_sketch",
     "decided_article",
     "dedupe_settings",
     "restore_index",
@@ -71,6 +73,17 @@ def article_sketch(enriched: EnrichedArticle, settings: DedupeSettings) -> Sketc
         raise UnparseableDate(str(exc)) from None
 
 
+def carried_sketch(enriched: EnrichedArticle, settings: DedupeSettings) -> Sketch:
+    """The sketch enrich carried (`pipeline.stories.pack_sketch`), if this algorithm
+    version made it for this article; otherwise (NER or dedupe off in enrich's worker,
+    another version, a damaged value) the article is sketched here.
+    """
+    carried = unpack_sketch(enriched.story_sketch) if enriched.story_sketch else None
+    if carried is not None and carried.id == enriched.id:
+        return carried
+    return article_sketch(enriched, settings)
+
+
 def restore_index(index: StoryIndex, entries: Iterable[bytes]) -> int:
     """Rebuild `index` from durable entries (any order); returns the next sequence number."""
     index.clear()
@@ -83,7 +96,7 @@ def restore_index(index: StoryIndex, entries: Iterable[bytes]) -> int:
 def decided_article(enriched: EnrichedArticle, decision: Decision) -> Article:
     """The output record: the enriched article with dedupe's decision."""
     return Article(
-        **enriched.asdict(),
+        **_tagged(enriched),
         kind=decision.kind,
         story_id=decision.story_id,
         duplicate_of=decision.duplicate_of,
@@ -96,4 +109,11 @@ def decided_article(enriched: EnrichedArticle, decision: Decision) -> Article:
 
 def undecided_article(enriched: EnrichedArticle) -> Article:
     """The output record with no decision (dedupe switched off): the story fields are null."""
-    return Article(**enriched.asdict())
+    return Article(**_tagged(enriched))
+
+
+def _tagged(enriched: EnrichedArticle) -> dict[str, Any]:
+    """The fields the output shares with news.enriched: all but the sketch."""
+    fields = enriched.asdict()
+    del fields["story_sketch"]
+    return fields

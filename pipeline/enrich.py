@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
 from pipeline.entities import CanonicalEntity
 from pipeline.errors import NerFailed
 from pipeline.ner import NerRequest, NerResult
 from schemas.article import CleanArticle, EnrichedArticle, Entity
 
-__all__ = ["enriched_article", "ner_request", "without_entities"]
+__all__ = ["enriched_article", "ner_chunks", "ner_request", "without_entities"]
+
+T = TypeVar("T")
 
 
 def ner_request(article: CleanArticle) -> NerRequest:
     """What NER needs of an article (picklable, sent to a worker process)."""
-    return NerRequest(article_id=article.id, title=article.title, body=article.body)
+    return NerRequest(article.id, article.title, article.body, article.published_at)
+
+
+def ner_chunks(items: Sequence[T], processes: int, batch_size: int) -> list[list[T]]:
+    """`items` cut, in order, into near-equal chunks of at most `batch_size`, and into at
+    least `processes` chunks while there are items enough: every process gets work, and
+    each one queues its next chunk behind the one it is running.
+    """
+    if processes < 1 or batch_size < 1:
+        raise ValueError(f"processes and batch_size must be positive: {processes}, {batch_size}")
+    if not items:
+        return []
+    count = max(min(processes, len(items)), -(-len(items) // batch_size))
+    size = -(-len(items) // count)
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
 def _entity(e: CanonicalEntity) -> Entity:
@@ -32,6 +51,7 @@ def enriched_article(article: CleanArticle, result: NerResult, now: float) -> En
         entities=[_entity(e) for e in result.entities],
         ner_truncated=result.truncated,
         enriched_at=now,
+        story_sketch=result.story_sketch,
     )
 
 

@@ -9,6 +9,11 @@ at a whitespace boundary (`truncate_for_ner`, flagged `truncated`), so offsets s
 the full title + "\\n\\n" + body. Each line break starts a sentence, and spaCy's NER never
 lets an entity cross a sentence start: none spans the title and body, or two paragraphs.
 
+Given `DedupeSettings`, a pool process also sketches each tagged article for dedupe
+(`pipeline.stories.sketch`, packed as text in `NerResult.story_sketch`): the per-article CPU
+of both NLP stages runs here, off the event loop and spread over news.clean's partitions,
+which leaves the serial dedupe stage only its decision.
+
 Only the pipes NER needs are loaded (`ner_pipe_names`); the others are excluded, so never
 read from disk. In the CNN English pipelines `ner` embeds tokens itself: only `ner` remains.
 """
@@ -30,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline.entities import CanonicalEntity, Mention, canonical_entities, ner_text
 from pipeline.places import correct_places
+from pipeline.stories import DedupeSettings, pack_sketch, sketch
 from pipeline.text import word_count
 
 if TYPE_CHECKING:
@@ -81,13 +87,16 @@ class NerRequest:
     article_id: str
     title: str
     body: str
+    published_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class NerResult:
     """NER's answer for one article; `error` is set (and `entities` empty) when spaCy failed.
 
-    `words` counts the words of the text NER read (`pipeline.text.word_count`).
+    `words` counts the words of the text NER read (`pipeline.text.word_count`);
+    `story_sketch` is the packed story sketch, when the pool sketches and the article's
+    date could be read.
     """
 
     article_id: str
@@ -95,6 +104,30 @@ class NerResult:
     truncated: bool
     error: str | None
     words: int
+    story_sketch: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Tagged:
+    """A tagged article as `pipeline.stories.sketch` reads it."""
+
+    id: str
+    title: str
+    body: str
+    published_at: str | None
+    entities: list[CanonicalEntity]
+
+
+def _story_sketch(
+    request: NerRequest, entities: list[CanonicalEntity], settings: DedupeSettings
+) -> str | None:
+    try:
+        tagged = _Tagged(
+            request.article_id, request.title, request.body, request.published_at, entities
+        )
+        return pack_sketch(sketch(tagged, settings))
+    except ValueError:  # an unreadable date: dedupe sketches it again, and says why it cannot
+        return None
 
 
 def resolve_model(model: str | None) -> str:
@@ -181,6 +214,7 @@ class _WorkerState:
     batch_size: int = DEFAULT_BATCH_SIZE
     nlp: Language | None = None
     loaded: str | None = None  # the model name `nlp` was loaded for
+    sketch_settings: DedupeSettings | None = None  # None: no story sketches
     barrier: Barrier | None = None  # NerPool's start-up rendezvous
     failure: Exception | None = None  # why init failed, raised by the warm-up task
 
@@ -188,11 +222,17 @@ class _WorkerState:
 _state = _WorkerState()
 
 
-def init_worker(model: str | None, max_chars: int, batch_size: int) -> None:
+def init_worker(
+    model: str | None,
+    max_chars: int,
+    batch_size: int,
+    sketch_settings: DedupeSettings | None = None,
+) -> None:
     """Process initializer: set this process's NER settings, load the model and warm it up."""
     if max_chars < 1 or batch_size < 1:
         raise ValueError(f"max_chars and batch_size must be positive: {max_chars}, {batch_size}")
     _state.model, _state.max_chars, _state.batch_size = model, max_chars, batch_size
+    _state.sketch_settings = sketch_settings
     process_batch([NerRequest(*_WARM_UP)])
 
 
@@ -244,8 +284,16 @@ def process_batch(requests: list[NerRequest]) -> list[NerResult]:
             except Exception as exc:  # this article's own failure, returned as a value
                 entities.append([])
                 errors[index] = f"{type(exc).__name__}: {exc}"
+    settings = _state.sketch_settings
     return [
-        NerResult(request.article_id, ents, cut, error, word_count(text))
+        NerResult(
+            request.article_id,
+            ents,
+            cut,
+            error,
+            word_count(text),
+            None if settings is None or error else _story_sketch(request, ents, settings),
+        )
         for request, ents, cut, error, text in zip(
             requests, entities, truncated, errors, texts, strict=True
         )
@@ -259,7 +307,13 @@ def _exit_with(parent: int, interval: float = 1.0) -> None:
     os._exit(0)
 
 
-def _init_pool_worker(model: str | None, max_chars: int, batch_size: int, barrier: Barrier) -> None:
+def _init_pool_worker(
+    model: str | None,
+    max_chars: int,
+    batch_size: int,
+    sketch_settings: DedupeSettings | None,
+    barrier: Barrier,
+) -> None:
     # A pool process blocks reading its task queue, which stays open when the worker dies
     # without shutting the pool down: it would live on, model loaded, as an orphan.
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
@@ -267,7 +321,7 @@ def _init_pool_worker(model: str | None, max_chars: int, batch_size: int, barrie
     # error for the warm-up task to raise, where NerPool.start sees it.
     _state.barrier = barrier
     try:
-        init_worker(model, max_chars, batch_size)
+        init_worker(model, max_chars, batch_size, sketch_settings)
     except Exception as exc:
         _state.failure = exc
 
@@ -321,11 +375,12 @@ class NerPool:
         model: str | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        sketch_settings: DedupeSettings | None = None,
         start_method: Literal["spawn", "forkserver"] = "spawn",
         start_timeout: float = 300.0,
     ) -> None:
         self._processes = processes
-        self._initargs = (model, max_chars, batch_size)
+        self._initargs = (model, max_chars, batch_size, sketch_settings)
         self._start_method = start_method
         self._start_timeout = start_timeout
         self._executor: ProcessPoolExecutor | None = None

@@ -54,6 +54,7 @@ when read and pruned when their entry is rewritten.
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import heapq
@@ -83,7 +84,9 @@ __all__ = [
     "StoryInput",
     "article_features",
     "content_words",
+    "pack_sketch",
     "sketch",
+    "unpack_sketch",
 ]
 
 ALGO_VERSION = "stories-2"
@@ -615,3 +618,20 @@ class StoryIndex:
 
 def _ids_bytes(ids: Sequence[str]) -> int:
     return sum(len(i.encode()) + 1 for i in ids)
+
+
+def pack_sketch(s: Sketch) -> str:
+    """`s` as text for a record field: `<ALGO_VERSION>:<base64 of Sketch.to_bytes()>`."""
+    return f"{ALGO_VERSION}:{base64.b64encode(s.to_bytes()).decode()}"
+
+
+def unpack_sketch(text: str) -> Sketch | None:
+    """The sketch `pack_sketch` wrote; None if another algorithm version wrote it, or if
+    it is damaged (the caller sketches the article again: a packed sketch is a cache)."""
+    version, _, packed = text.partition(":")
+    if version != ALGO_VERSION:
+        return None
+    try:
+        return Sketch.from_bytes(base64.b64decode(packed, validate=True))
+    except (ValueError, IndexError, zlib.error, struct.error):
+        return None

@@ -6,7 +6,7 @@ import faust
 
 from schemas.codec import RECORD_OPTIONS
 
-__all__ = ["Article", "CleanArticle", "EnrichedArticle", "Entity", "StoryKind"]
+__all__ = ["Article", "CleanArticle", "EnrichedArticle", "Entity", "StoryKind", "TaggedArticle"]
 
 StoryKind = Literal["new", "duplicate", "same_story"]
 
@@ -44,8 +44,9 @@ class Entity(faust.Record, **RECORD_OPTIONS):
     in_title: bool
 
 
-class EnrichedArticle(CleanArticle, **RECORD_OPTIONS):
-    """news.enriched: a clean article with its named entities in canonical form.
+class TaggedArticle(CleanArticle, **RECORD_OPTIONS):
+    """A clean article with its named entities in canonical form (what every later
+    record has in common).
 
     `ner_truncated` says the body was cut to the NER length limit before tagging
     (entities past the cut are missing); `enriched_at` is when enrich finished it.
@@ -56,7 +57,19 @@ class EnrichedArticle(CleanArticle, **RECORD_OPTIONS):
     enriched_at: float | None = None
 
 
-class Article(EnrichedArticle, **RECORD_OPTIONS):
+class EnrichedArticle(TaggedArticle, **RECORD_OPTIONS):
+    """news.enriched: a tagged article, and the story sketch enrich computed for dedupe.
+
+    `story_sketch` is `<algo_version>:<base64 of the packed sketch>`
+    (`pipeline.dedupe.encode_sketch`): computed where the article is (news.clean is
+    partitioned, news.enriched is not), so the serial dedupe stage only decides. Null when
+    NER or dedupe is off; dedupe then sketches the article itself.
+    """
+
+    story_sketch: str | None = None
+
+
+class Article(TaggedArticle, **RECORD_OPTIONS):
     """The output record on news.articles and in the store.
 
     The story fields are dedupe's decision: `kind` (new | duplicate | same_story),

@@ -19,6 +19,7 @@ import pytest
 from aiokafka.partitioner import murmur2
 
 from pipeline.sources.files import SAMPLE_NEWS_DIR, ParsedArticle, read_articles
+from pipeline.topology import ENRICHED
 from pipeline.urls import article_id_for_url
 
 pytestmark = pytest.mark.integration
@@ -129,6 +130,13 @@ def test_seeds_are_one_story_copies_are_duplicates_and_a_restart_remembers(
     assert second["kind"] == "same_story", second["similarity"]
     assert (second["story_id"], second["related_to"]) == (first["id"], first["id"])
     assert second["algo_version"] and second["method"]
+    # enrich sketched them in its NER processes and carried the sketch to dedupe
+    enriched = pipeline.cli(
+        "tail", "--topic", pipeline.topic(ENRICHED), "--from-beginning", "--json", "-n", "42"
+    )
+    carried = {r["id"]: r["story_sketch"] for r in map(orjson.loads, enriched.stdout.splitlines())}
+    for seed in (first, second):
+        assert carried[seed["id"]].startswith(f"{second['algo_version']}:")
 
     copy_url = _url_on_another_partition(first["id"], "copy")
     copy = _publish_one(

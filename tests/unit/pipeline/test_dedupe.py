@@ -9,13 +9,14 @@ import pytest
 from pipeline.dedupe import (
     IndexEntry,
     article_sketch,
+    carried_sketch,
     decided_article,
     dedupe_settings,
     restore_index,
 )
 from pipeline.errors import UnparseableDate
 from pipeline.settings import Settings
-from pipeline.stories import DedupeSettings, StoryIndex, sketch
+from pipeline.stories import ALGO_VERSION, DedupeSettings, StoryIndex, pack_sketch, sketch
 from schemas.article import EnrichedArticle, Entity
 
 SETTINGS = DedupeSettings(horizon_days=10_000)
@@ -81,8 +82,10 @@ def test_restoring_nothing_leaves_an_empty_index() -> None:
 def test_the_output_record_carries_the_decision() -> None:
     a = article(5)
     decision = StoryIndex(SETTINGS).observe(sketch(a, SETTINGS))
+    a.story_sketch = pack_sketch(sketch(a, SETTINGS))
     out = decided_article(a, decision)
     assert out.id == "a5" and out.entities == a.entities
+    assert "story_sketch" not in out.asdict()  # news.enriched's cache stays out of the output
     assert (out.kind, out.story_id, out.duplicate_of) == ("new", "a5", None)
     assert out.algo_version == decision.algo_version and out.method == decision.method
     assert out.similarity == dict(decision.similarity)
@@ -106,3 +109,29 @@ def test_an_article_with_a_date_that_is_not_iso_is_refused_with_the_reason() -> 
     bad = article(1).derive(published_at="16 Nov 2023")
     with pytest.raises(UnparseableDate, match="16 Nov 2023"):
         article_sketch(bad, SETTINGS)
+
+
+def test_the_sketch_enrich_carried_is_used_as_it_is() -> None:
+    a = article(1)
+    # A sketch of other words under this article's id: used, so not recomputed.
+    a.story_sketch = pack_sketch(sketch(article(2).derive(id="a1"), SETTINGS))
+    assert carried_sketch(a, SETTINGS) == sketch(article(2).derive(id="a1"), SETTINGS)
+    assert carried_sketch(a, SETTINGS) != sketch(a, SETTINGS)
+
+
+@pytest.mark.parametrize(
+    "carried",
+    [
+        pytest.param(None, id="none (NER or dedupe off in enrich)"),
+        pytest.param("stories-0:AAAA", id="another algorithm version"),
+        pytest.param(f"{ALGO_VERSION}:not base64!", id="damaged"),
+        pytest.param(f"{ALGO_VERSION}:AQID", id="truncated"),
+        pytest.param("other-article", id="another article's sketch"),
+    ],
+)
+def test_without_a_usable_carried_sketch_the_article_is_sketched_here(carried: str | None) -> None:
+    a = article(1)
+    a.story_sketch = (
+        pack_sketch(sketch(article(2), SETTINGS)) if carried == "other-article" else carried
+    )
+    assert carried_sketch(a, SETTINGS) == sketch(a, SETTINGS)

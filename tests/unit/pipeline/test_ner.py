@@ -28,6 +28,7 @@ from pipeline.ner import (
 from pipeline.normalize import clean_article
 from pipeline.settings import CleaningSettings
 from pipeline.sources.files import ParsedArticle, read_articles
+from pipeline.stories import DedupeSettings, sketch, unpack_sketch
 from pipeline.text import word_count
 
 SEEDS = Path(__file__).parents[2] / "data" / "seeds"
@@ -40,7 +41,7 @@ def _seed_requests() -> list[NerRequest]:
     for parsed in read_articles([SEEDS]):
         assert isinstance(parsed, ParsedArticle)
         article = clean_article(parsed.article, CleaningSettings(), now)
-        requests.append(NerRequest(article.id, article.title, article.body))
+        requests.append(NerRequest(article.id, article.title, article.body, article.published_at))
     return requests
 
 
@@ -99,6 +100,33 @@ def test_seed_results_are_whole_and_clean(seed_results: list[NerResult]) -> None
     # Seed 000: 8 mentions, GPE 5, ORG 2 (one is "Azerbaijan’s"), PERSON 1; the title's
     # "Azerbaijan Launches" is a PERSON of its own, but the name is in the title.
     assert azerbaijan == CanonicalEntity("Azerbaijan", "GPE", 8, 471, True)
+
+
+def test_without_sketch_settings_the_pool_does_not_sketch(seed_results: list[NerResult]) -> None:
+    assert [r.story_sketch for r in seed_results] == [None, None]
+
+
+def test_with_sketch_settings_each_result_carries_the_story_sketch_of_its_article() -> None:
+    settings = DedupeSettings()
+    init_worker(None, DEFAULT_MAX_CHARS, DEFAULT_BATCH_SIZE, settings)
+    undated = NerRequest("undated", "Floods in Oslo", "The river rose in Oslo on Monday.")
+    bad_date = NerRequest("bad-date", "Floods in Oslo", "The river rose.", "last Monday")
+    results = process_batch([*SEED_REQUESTS, undated, bad_date])
+    for request, result in zip([*SEED_REQUESTS, undated], results, strict=False):
+        assert result.story_sketch is not None
+        carried = unpack_sketch(result.story_sketch)
+        # what dedupe would compute itself from the enriched article
+        tagged = _Tagged(request, result.entities)
+        assert carried == sketch(tagged, settings)
+    assert results[-1].story_sketch is None  # dedupe sketches it again and refuses the date
+
+
+class _Tagged:
+    """An enriched article as `pipeline.stories.sketch` reads it."""
+
+    def __init__(self, request: NerRequest, entities: list[CanonicalEntity]) -> None:
+        self.id, self.title, self.body = request.article_id, request.title, request.body
+        self.published_at, self.entities = request.published_at, entities
 
 
 def test_only_the_ner_pipe_is_loaded_and_ner_matches_the_full_pipeline() -> None:
