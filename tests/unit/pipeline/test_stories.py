@@ -206,19 +206,46 @@ def test_a_copy_under_a_reworded_headline_that_keeps_the_names_is_a_duplicate() 
     assert decision.duplicate_of == JEPHCOTT.id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (stories-1): the border deal scores cosine 0.21 with the seeds' story, "
-    "above the 0.15 threshold chosen on ECB+ (the seeds score 0.39); shared country names "
-    "carry too much weight in a 40-article index. See the dedupe report.",
-)
 def test_another_event_about_the_same_countries_is_a_new_story() -> None:
+    # It passes on "when", not on "who": the border deal comes 155 days after the seeds'
+    # latest article, and its cosine (0.21, above the 0.15 threshold: shared country names)
+    # counts 2^(-155/180) = 0.55 of itself.
     index = warm_index()
     see(index, SEED_1)
     see(index, SEED_2)
     decision = see(index, BORDER)
     assert decision.kind == "new"
     assert decision.story_id == "border-deal"
+    threshold = index.settings.story_threshold
+    assert decision.similarity["cosine"] >= threshold > decision.similarity["score"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap (stories-3): two weeks after the seeds the border deal still joins their "
+    "story (cosine 0.21). Nothing but time separates it: an entity-conflict rule (disjoint "
+    "people) would, but it cost 0.01-0.02 pair F1 on ECB+ (see the stories docstring).",
+)
+def test_another_event_about_the_same_countries_two_weeks_later_is_a_new_story() -> None:
+    index = warm_index()
+    see(index, SEED_1)
+    see(index, SEED_2)  # 2023-11-16
+    decision = see(index, replace(BORDER, published_at="2023-11-30T10:00:00+00:00"))
+    assert decision.kind == "new"
+
+
+def test_a_story_s_similarity_halves_every_half_life_after_its_latest_article() -> None:
+    index = warm_index()
+    see(index, SEED_1)  # 2023-09-19
+    second = see(index, SEED_2)  # 2023-11-16: 58 days later
+    half_life = index.settings.story_half_life_days
+    assert second.similarity["score"] == pytest.approx(
+        second.similarity["cosine"] * 2 ** (-58 / half_life), abs=1e-4
+    )
+    no_decay = warm_index(DedupeSettings(horizon_days=10_000, story_half_life_days=0))
+    see(no_decay, SEED_1)
+    again = see(no_decay, SEED_2)
+    assert again.similarity["score"] == again.similarity["cosine"] == second.similarity["cosine"]
 
 
 def test_observing_an_indexed_id_again_returns_its_first_decision_and_changes_nothing() -> None:
