@@ -40,6 +40,7 @@ def dedupe_settings(settings: Settings) -> DedupeSettings:
         horizon_days=settings.dedupe_horizon,
         duplicate_jaccard=settings.dedupe_duplicate_jaccard,
         story_threshold=settings.dedupe_story_threshold,
+        story_half_life_days=settings.dedupe_story_half_life,
     )
 
 

@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     dedupe_story_threshold: float = Field(
         0.15, gt=0, le=1, description="Story similarity at which an article joins a story."
     )
+    dedupe_story_half_life: float = Field(
+        180.0,
+        ge=0,
+        description="Days after a story's latest article at which its similarity counts half "
+        "(0: no decay).",
+    )
     bench_data_dir: Path = Field(
         Path("../shared/data"), description="Real news corpora the benchmarks read."
     )

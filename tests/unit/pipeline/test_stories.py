@@ -16,11 +16,13 @@ from pathlib import Path
 import orjson
 import pytest
 
+from pipeline import signatures as sig
 from pipeline.sources.files import SAMPLE_NEWS_DIR
 from pipeline.stories import Decision, DedupeSettings, Sketch, StoryIndex, sketch
 from pipeline.text import clean_text, clean_title
 
 SEEDS = Path(__file__).parents[2] / "data" / "seeds"
+TEST_WIKINEWS = Path(__file__).parents[2] / "data" / "wikinews" / "articles.jsonl"
 
 
 @dataclass(frozen=True)
@@ -110,10 +112,18 @@ SEED_1 = seed("000_bc241506b953dc3f.txt", "seed-1", SEED_1_ENTITIES)
 SEED_2 = seed("002_ff8d21c301fe0d75.txt", "seed-2", SEED_2_ENTITIES)
 
 
+def wikinews_article(record: dict[str, str]) -> Art:
+    return Art(record["id"], record["title"], record["text"], f"{record['date']}T00:00:00+00:00")
+
+
 WIKINEWS = [
-    Art(a["id"], a["title"], a["text"], f"{a['date']}T00:00:00+00:00")
+    wikinews_article(a)
     for a in map(orjson.loads, (SAMPLE_NEWS_DIR / "articles.jsonl").read_bytes().splitlines())
 ]
+(FARQUHARSON,) = [
+    wikinews_article(orjson.loads(line)) for line in TEST_WIKINEWS.read_bytes().splitlines()
+]
+(JEPHCOTT,) = [a for a in WIKINEWS if a.id == "wikinews-65f400e5c59b"]
 
 
 def warm_index(settings: DedupeSettings | None = None) -> StoryIndex:
@@ -162,19 +172,80 @@ def test_a_lightly_edited_copy_is_a_duplicate() -> None:
     assert decision.similarity["jaccard"] >= index.settings.duplicate_jaccard
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (stories-1): the border deal scores cosine 0.21 with the seeds' story, "
-    "above the 0.15 threshold chosen on ECB+ (the seeds score 0.39); shared country names "
-    "carry too much weight in a 40-article index. See the dedupe report.",
-)
+def test_an_interview_sharing_its_questions_is_no_copy_when_the_titles_disagree() -> None:
+    # Two real Wikinews interviews of two candidates in one by-election, same questions
+    # word for word: their estimated 3-shingle Jaccard is above the copy threshold, but
+    # the rare words of their titles (the names) differ, and a copy keeps them.
+    settings = DedupeSettings(horizon_days=10_000)
+    jaccard = sig.compact_jaccard(
+        sketch(FARQUHARSON, settings).signature, sketch(JEPHCOTT, settings).signature
+    )
+    assert settings.duplicate_jaccard <= jaccard < settings.duplicate_sure_jaccard
+    index = warm_index(settings)
+    assert see(index, FARQUHARSON).kind != "duplicate"
+    no_title_check = warm_index(replace(settings, duplicate_title_overlap=0.0))
+    assert see(no_title_check, FARQUHARSON).duplicate_of == JEPHCOTT.id
+
+
+def test_a_copy_under_a_reworded_headline_that_keeps_the_names_is_a_duplicate() -> None:
+    # every 7th word changed (14%): the estimated Jaccard falls where the title is checked
+    words = JEPHCOTT.body.split(" ")
+    copy = replace(
+        JEPHCOTT,
+        id="jephcott-copy",
+        title="Sandra Jephcott of Sustainable Australia talks to Wikinews before Groom vote",
+        body=" ".join("local" if i % 7 == 6 else w for i, w in enumerate(words)),
+    )
+    settings = DedupeSettings(horizon_days=10_000)
+    jaccard = sig.compact_jaccard(
+        sketch(copy, settings).signature, sketch(JEPHCOTT, settings).signature
+    )
+    assert settings.duplicate_jaccard <= jaccard < settings.duplicate_sure_jaccard
+    decision = see(warm_index(settings), copy)
+    assert decision.kind == "duplicate"
+    assert decision.duplicate_of == JEPHCOTT.id
+
+
 def test_another_event_about_the_same_countries_is_a_new_story() -> None:
+    # It passes on "when", not on "who": the border deal comes 155 days after the seeds'
+    # latest article, and its cosine (0.21, above the 0.15 threshold: shared country names)
+    # counts 2^(-155/180) = 0.55 of itself.
     index = warm_index()
     see(index, SEED_1)
     see(index, SEED_2)
     decision = see(index, BORDER)
     assert decision.kind == "new"
     assert decision.story_id == "border-deal"
+    threshold = index.settings.story_threshold
+    assert decision.similarity["cosine"] >= threshold > decision.similarity["score"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap (stories-3): two weeks after the seeds the border deal still joins their "
+    "story (cosine 0.21). Nothing but time separates it: an entity-conflict rule (disjoint "
+    "people) would, but it cost 0.01-0.02 pair F1 on ECB+ (see the stories docstring).",
+)
+def test_another_event_about_the_same_countries_two_weeks_later_is_a_new_story() -> None:
+    index = warm_index()
+    see(index, SEED_1)
+    see(index, SEED_2)  # 2023-11-16
+    decision = see(index, replace(BORDER, published_at="2023-11-30T10:00:00+00:00"))
+    assert decision.kind == "new"
+
+
+def test_a_story_s_similarity_halves_every_half_life_after_its_latest_article() -> None:
+    index = warm_index()
+    see(index, SEED_1)  # 2023-09-19
+    second = see(index, SEED_2)  # 2023-11-16: 58 days later
+    half_life = index.settings.story_half_life_days
+    assert second.similarity["score"] == pytest.approx(
+        second.similarity["cosine"] * 2 ** (-58 / half_life), abs=1e-4
+    )
+    no_decay = warm_index(DedupeSettings(horizon_days=10_000, story_half_life_days=0))
+    see(no_decay, SEED_1)
+    again = see(no_decay, SEED_2)
+    assert again.similarity["score"] == again.similarity["cosine"] == second.similarity["cosine"]
 
 
 def test_observing_an_indexed_id_again_returns_its_first_decision_and_changes_nothing() -> None:
