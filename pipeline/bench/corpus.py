@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import orjson
 
 from pipeline.sources.files import SAMPLE_NEWS_DIR
 
-__all__ = ["cycled_raw_records", "load_corpus"]
+__all__ = ["backlog_and_paced", "cycled_raw_records", "load_corpus"]
 
 # The corpora under the shared data folder that benchmarks read (Wikinews, ECB+).
 _CORPORA = ("wikinews_en_2019_2021/articles.jsonl", "ecbplus/articles.jsonl")
@@ -27,10 +28,13 @@ def load_corpus(data_dir: Path | None) -> tuple[list[dict[str, Any]], str]:
     return articles, ", ".join(str(p) for p in paths)
 
 
-def cycled_raw_records(articles: list[dict[str, Any]], count: int) -> Iterator[bytes]:
-    """`count` RawArticle JSON records cycling through `articles`, each with its own URL (id)."""
+def cycled_raw_records(
+    articles: list[dict[str, Any]], count: int, first: int = 0
+) -> Iterator[bytes]:
+    """`count` RawArticle JSON records cycling through `articles`, each with its own URL (id)
+    (numbered from `first`)."""
     source = itertools.cycle(articles)
-    for n in range(count):
+    for n in range(first, first + count):
         article = next(source)
         yield orjson.dumps(
             {
@@ -43,3 +47,19 @@ def cycled_raw_records(articles: list[dict[str, Any]], count: int) -> Iterator[b
                 "language": article.get("language"),
             }
         )
+
+
+def backlog_and_paced(
+    articles: list[dict[str, Any]], count: int
+) -> tuple[list[bytes], list[bytes]]:
+    """`count` records for a backlog, and `count` others for a paced run.
+
+    The paced ones cycle through the corpus in a seeded random order: taken where the
+    backlog stopped, they would be a run of one corpus (Wikinews is longer than ECB+) and
+    load NER more than the backlog it is paced against.
+    """
+    shuffled = random.Random(0).sample(articles, len(articles))
+    return (
+        list(cycled_raw_records(articles, count)),
+        list(cycled_raw_records(shuffled, count, first=count)),
+    )

@@ -66,14 +66,14 @@ def bench_enrich(
     settings: Settings, count: int, latency_seconds: float, data_dir: Path | None
 ) -> None:
     """Pipeline articles/s with NER against bare spaCy, and latency at half that load."""
-    from pipeline.bench.corpus import cycled_raw_records, load_corpus
+    from pipeline.bench.corpus import backlog_and_paced, load_corpus
     from pipeline.bench.enrich import enrich_benchmark
 
     articles, origin = load_corpus(data_dir or settings.bench_data_dir)
-    records = list(cycled_raw_records(articles, count * 2))
+    backlog, paced = backlog_and_paced(articles, count)
     with local_broker(settings):
         click.echo(f"corpus: {len(articles):,} real articles from {origin}, cycled")
-        for line in enrich_benchmark(settings, records[:count], records[count:], latency_seconds):
+        for line in enrich_benchmark(settings, backlog, paced, latency_seconds):
             click.echo(line)
 
 
@@ -156,12 +156,11 @@ def bench_scale(
     import os
     import tempfile
 
-    from pipeline.bench.corpus import cycled_raw_records, load_corpus
+    from pipeline.bench.corpus import backlog_and_paced, load_corpus
     from pipeline.bench.scale import local_postgres, scale_run
 
     articles, origin = load_corpus(data_dir or settings.bench_data_dir)
-    records = list(cycled_raw_records(articles, count * 2))
-    backlog, spare = records[:count], records[count:]
+    backlog, spare = backlog_and_paced(articles, count)
     stores = stores or ("sqlite", "postgresql")
     with local_broker(settings), contextlib.ExitStack() as stack:
         if "postgresql" in stores and not postgres_url:
