@@ -46,6 +46,7 @@ import re
 import struct
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 from rensa import RMinHash
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "candidate_probability",
     "compact",
     "compact_jaccard",
+    "compact_jaccards",
     "minhash",
     "shingles",
     "words",
@@ -120,6 +122,18 @@ def compact_jaccard(a: bytes, b: bytes) -> float:
         raise ValueError(f"compact signatures differ in length ({len(a)} vs {len(b)})")
     agree: float = sum(map(operator.eq, a, b)) / len(a)
     return max(0.0, (agree - _CHANCE) / (1.0 - _CHANCE))
+
+
+def compact_jaccards(a: bytes, others: Sequence[bytes]) -> list[float]:
+    """`compact_jaccard(a, b)` for every b in `others`, in one vectorised pass."""
+    if not others:
+        return []
+    mine = np.frombuffer(a, np.uint8)
+    theirs = np.frombuffer(b"".join(others), np.uint8)
+    if not mine.size or theirs.size != mine.size * len(others):
+        raise ValueError("compact signatures differ in length")
+    agree = (theirs.reshape(len(others), mine.size) == mine).mean(axis=1)
+    return np.maximum(0.0, (agree - _CHANCE) / (1.0 - _CHANCE)).tolist()  # type: ignore[no-any-return]
 
 
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:

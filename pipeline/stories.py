@@ -105,12 +105,13 @@ import re
 import struct
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from operator import itemgetter
+from operator import itemgetter, mul
 from typing import Literal, Protocol
 
+import numpy as np
 import orjson
 
 from pipeline import signatures as sig
@@ -312,6 +313,15 @@ class Sketch:
     signature: bytes
     title: tuple[int, ...] = ()
 
+    @functools.cached_property
+    def weights(self) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
+        """a_f · (1 + ln tf_f) per feature: the TF-IDF weight before the IDF."""
+        tf = np.array(self.counts, dtype=np.float64)
+        weights: np.ndarray[tuple[int], np.dtype[np.float64]] = np.array(self.factors) * (
+            1.0 + np.log(tf)
+        )
+        return weights
+
     def to_bytes(self) -> bytes:
         """A compact, versioned binary form (zlib over fixed-width columns)."""
         palette = sorted(set(self.factors))
@@ -447,7 +457,7 @@ class StoryIndex:
         self._bands: dict[int, tuple[str, ...]] = {}
         self._stories: dict[str, _Story] = {}
         self._postings: dict[int, tuple[str, ...]] = {}
-        self._df: dict[int, int] = {}
+        self._df: Counter[int] = Counter()
         self._documents = 0
         self._days: dict[int, list[str]] = {}
         self._expired: list[str] = []
@@ -466,17 +476,16 @@ class StoryIndex:
             return s.day
         return self._latest_day if self._latest_day > -math.inf else 0.0
 
-    def _vector(self, s: Sketch) -> Features:
-        """The article's TF-IDF vector, normalised (df counts the article itself)."""
+    def _vector(self, s: Sketch) -> tuple[Features, list[int]]:
+        """The article's TF-IDF vector, normalised (df counts the article itself), and its
+        features heaviest first (ties in text order)."""
         n = self._documents + 1
-        df = self._df
-        log = math.log
-        x = {
-            f: a * (1 + log(c)) * log((n + 1) / (df.get(f, 0) + 1.5))
-            for f, c, a in zip(s.features, s.counts, s.factors, strict=True)
-        }
-        norm = math.sqrt(sum(v * v for v in x.values())) or 1.0
-        return {f: v / norm for f, v in x.items()}
+        df = np.fromiter(map(self._df.get, s.features, itertools.repeat(0)), float, len(s.features))
+        w = s.weights * np.log((n + 1) / (df + 1.5))
+        w /= math.sqrt(float(w @ w)) or 1.0
+        features = s.features
+        order = [features[i] for i in np.argsort(-w, kind="stable").tolist()]
+        return dict(zip(features, w.tolist(), strict=True)), order
 
     def _duplicate(self, s: Sketch, day: float) -> tuple[str, str, float] | None:
         """The best near-copy among LSH candidates, most shared bands first (at most 32)."""
@@ -485,12 +494,19 @@ class StoryIndex:
             ids = self._bands.get(key)
             if ids:
                 shared.update(ids)
-        best: tuple[str, str, float] | None = None
-        for other, _ in shared.most_common(_MAX_DUPLICATE_CANDIDATES):
+        horizon = self.settings.horizon_days
+        candidates = []
+        for other in _ranked(shared, _MAX_DUPLICATE_CANDIDATES):
             known = self._articles.get(other)
-            if known is None or day - known[0] > self.settings.horizon_days:
-                continue
-            j = sig.compact_jaccard(s.signature, known[2])
+            if known is not None and day - known[0] <= horizon:
+                candidates.append((other, known))
+                if len(candidates) == _MAX_DUPLICATE_CANDIDATES:
+                    break
+        if not candidates:
+            return None
+        similarities = sig.compact_jaccards(s.signature, [known[2] for _, known in candidates])
+        best: tuple[str, str, float] | None = None
+        for (other, known), j in zip(candidates, similarities, strict=True):
             if j < self.settings.duplicate_jaccard or (best is not None and j <= best[2]):
                 continue
             if j >= self.settings.duplicate_sure_jaccard or self._titles_agree(s.title, known[4]):
@@ -530,13 +546,14 @@ class StoryIndex:
             if ids:
                 hits.update(ids)
         scored = []
-        for sid, _ in hits.most_common(_MAX_STORY_CANDIDATES):
+        for sid in _ranked(hits, _MAX_STORY_CANDIDATES):
             story = self._stories.get(sid)
             if story is None or day - story.day > s.horizon_days:
                 continue
-            c = story.centroid
-            cos = sum(c[f] * x[f] for f in c.keys() & x.keys()) / (story.norm or 1.0)
+            cos = _dot(story.centroid, x) / (story.norm or 1.0)
             scored.append((cos * math.exp(-rate * max(0, iday - story.day)), cos, sid))
+            if len(scored) == _MAX_STORY_CANDIDATES:
+                break
         scored.sort(key=lambda t: (-t[0], t[2]))
         return scored
 
@@ -570,8 +587,7 @@ class StoryIndex:
         if known is not None:
             return Decision.from_bytes(known[3])
         day = self._day(s)
-        x = self._vector(s)
-        order = sorted(x, key=x.__getitem__, reverse=True)
+        x, order = self._vector(s)
         decision = self._decide(s, day, x, order)
         self._add(s, decision, day, x, order)
         return decision
@@ -591,8 +607,8 @@ class StoryIndex:
         if horizon > -math.inf and math.floor(day) < math.floor(horizon):
             self._expired.append(s.id)
             return
-        x = self._vector(s)
-        self._add(s, decision, day, x, sorted(x, key=x.__getitem__, reverse=True))
+        x, order = self._vector(s)
+        self._add(s, decision, day, x, order)
 
     def take_expired(self) -> list[str]:
         """Ids of the articles forgotten (past the horizon) since the last call."""
@@ -608,27 +624,24 @@ class StoryIndex:
         articles = self._articles
         articles[s.id] = (iday, sid, s.signature, decision.to_bytes(), s.title)
         keep = t.max_postings - 1
+        bands = self._bands
         for key in s.bands:
-            ids = self._bands.get(key)
-            if ids:
-                live = tuple(i for i in ids if i in articles)
-                self._bands[key] = (*live[-keep:], s.id)
-            else:
-                self._bands[key] = (s.id,)
+            ids = bands.get(key, ())
+            if len(ids) >= keep:  # full: forget expired articles, then the oldest
+                ids = tuple(i for i in ids if i in articles)[-keep:]
+            bands[key] = (*ids, s.id)
         self._days.setdefault(iday, []).append(s.id)
         self._documents += 1
-        df = self._df
-        for f in x:
-            df[f] = df.get(f, 0) + 1
+        self._df.update(x.keys())
         self._add_to_story(sid, iday, x, order, s.id)
-        stories = self._stories
+        stories, postings = self._stories, self._postings
         for f in order[: t.posting_features]:
-            ids = self._postings.get(f)
-            if ids:
-                live = tuple(i for i in ids if i != sid and i in stories)
-                self._postings[f] = (*live[-keep:], sid)
-            else:
-                self._postings[f] = (sid,)
+            ids = postings.get(f, ())
+            if sid in ids:  # a story is posted once per feature, as its latest
+                ids = tuple(i for i in ids if i != sid)
+            if len(ids) >= keep:
+                ids = tuple(i for i in ids if i in stories)[-keep:]
+            postings[f] = (*ids, sid)
         if day > self._latest_day:
             self._latest_day = day
             self._expire(math.floor(day - t.horizon_days))
@@ -642,9 +655,9 @@ class StoryIndex:
         if story is None:
             self._stories[sid] = _Story(iday, 1, 1.0, {f: x[f] for f in order[:k]}, aid)
             return
-        c = dict(story.centroid)
+        c = story.centroid
         shared = c.keys() & x.keys()
-        dot = sum(c[f] * x[f] for f in shared)
+        dot = sum(map(mul, map(c.__getitem__, shared), map(x.__getitem__, shared)))
         for f in shared:
             c[f] += x[f]
         # A feature outside x's top k and not in c cannot enter the top k of c + x:
@@ -703,6 +716,21 @@ class StoryIndex:
         per = {k: v / n for k, v in out.items()}
         per["total"] = sum(per.values())
         return per
+
+
+def _ranked(counts: Counter[str], wanted: int) -> Iterator[str]:
+    """Keys by count, highest first (ties in insertion order): a partial sort of the top
+    2·`wanted` (callers skip forgotten ids, which are few), then the rest if needed."""
+    top = counts.most_common(2 * wanted)
+    yield from (key for key, _ in top)
+    if len(top) < len(counts):
+        yield from (key for key, _ in counts.most_common()[len(top) :])
+
+
+def _dot(c: Features, x: Features) -> float:
+    """Σ c_f·x_f over the features both hold (the loops run in C: this is the hot path)."""
+    shared = c.keys() & x.keys()
+    return float(sum(map(mul, map(c.__getitem__, shared), map(x.__getitem__, shared))))
 
 
 def _ids_bytes(ids: Sequence[str]) -> int:
