@@ -98,7 +98,6 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import heapq
 import itertools
 import math
 import re
@@ -108,7 +107,6 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from operator import itemgetter, mul
 from typing import Literal, Protocol
 
 import numpy as np
@@ -421,19 +419,37 @@ def sketch(article: StoryInput, settings: DedupeSettings) -> Sketch:
     )
 
 
+Floats = np.ndarray[tuple[int], np.dtype[np.float64]]
+Indices = np.ndarray[tuple[int], np.dtype[np.int64]]
+
+
 class _Story:
-    """A story in memory: last day, size, ‖c‖, centroid c (cut), latest member."""
+    """A story in memory: last day, size, ‖c‖, centroid c (cut: dense feature indices and
+    their weights), latest member."""
 
-    __slots__ = ("centroid", "day", "latest", "norm", "size")
+    __slots__ = ("day", "index", "latest", "norm", "size", "weight")
 
-    def __init__(self, day: int, size: int, norm: float, centroid: Features, latest: str):
-        self.day, self.size, self.norm, self.centroid, self.latest = (
-            day,
-            size,
-            norm,
-            centroid,
-            latest,
-        )
+    def __init__(
+        self, day: int, size: int, norm: float, index: Indices, weight: Floats, latest: str
+    ) -> None:
+        self.day, self.size, self.norm, self.latest = day, size, norm, latest
+        self.index, self.weight = index, weight
+
+
+class _Vector:
+    """An article's unit TF-IDF vector over its sketch's features: dense feature index
+    (-1: a feature the index has not seen), weight, and positions heaviest first."""
+
+    __slots__ = ("features", "index", "order", "weight")
+
+    def __init__(self, features: tuple[int, ...], index: Indices, weight: Floats) -> None:
+        self.features, self.index, self.weight = features, index, weight
+        self.order: Indices = np.argsort(-weight, kind="stable")
+
+    def top(self, n: int) -> list[int]:
+        """The feature ids of the `n` heaviest features (ties in text order)."""
+        features = self.features
+        return [features[i] for i in self.order[:n].tolist()]
 
 
 class StoryIndex:
@@ -457,7 +473,13 @@ class StoryIndex:
         self._bands: dict[int, tuple[str, ...]] = {}
         self._stories: dict[str, _Story] = {}
         self._postings: dict[int, tuple[str, ...]] = {}
-        self._df: Counter[int] = Counter()
+        # Features get dense indices in order of first sight: document frequencies and the
+        # article being decided are arrays over them, centroids are (index, weight) arrays,
+        # so the arithmetic of a decision runs in numpy, not in Python dict lookups.
+        self._vocabulary: dict[int, int] = {}
+        self._df = np.zeros(1024, np.int32)
+        self._x = np.zeros(1024)  # the article being decided, scattered; zero between calls
+        self._c = np.zeros(1024)  # a centroid being merged, scattered; zero between calls
         self._documents = 0
         self._days: dict[int, list[str]] = {}
         self._expired: list[str] = []
@@ -476,16 +498,16 @@ class StoryIndex:
             return s.day
         return self._latest_day if self._latest_day > -math.inf else 0.0
 
-    def _vector(self, s: Sketch) -> tuple[Features, list[int]]:
-        """The article's TF-IDF vector, normalised (df counts the article itself), and its
-        features heaviest first (ties in text order)."""
+    def _vector(self, s: Sketch) -> _Vector:
+        """The article's TF-IDF vector, normalised (df counts the article itself)."""
         n = self._documents + 1
-        df = np.fromiter(map(self._df.get, s.features, itertools.repeat(0)), float, len(s.features))
+        index = np.fromiter(
+            map(self._vocabulary.get, s.features, itertools.repeat(-1)), np.int64, len(s.features)
+        )
+        df = np.where(index >= 0, self._df[index], 0)
         w = s.weights * np.log((n + 1) / (df + 1.5))
         w /= math.sqrt(float(w @ w)) or 1.0
-        features = s.features
-        order = [features[i] for i in np.argsort(-w, kind="stable").tolist()]
-        return dict(zip(features, w.tolist(), strict=True)), order
+        return _Vector(s.features, index, w)
 
     def _duplicate(self, s: Sketch, day: float) -> tuple[str, str, float] | None:
         """The best near-copy among LSH candidates, most shared bands first (at most 32)."""
@@ -523,15 +545,16 @@ class StoryIndex:
         if not mine or not theirs:
             return True
         n = self._documents + 1
-        df = self._df
-        idf = {f: math.log((n + 1) / (df.get(f, 0) + 1.5)) for f in (*mine, *theirs)}
+        idf = {f: math.log((n + 1) / (self._df_of(f) + 1.5)) for f in (*mine, *theirs)}
         shared = sum(idf[f] for f in set(mine) & set(theirs))
         union = sum(idf.values())
         return union <= 0.0 or shared >= self.settings.duplicate_title_overlap * union
 
-    def _candidate_stories(
-        self, x: Features, order: list[int], day: float
-    ) -> list[tuple[float, float, str]]:
+    def _df_of(self, feature: int) -> int:
+        i = self._vocabulary.get(feature)
+        return 0 if i is None else int(self._df[i])
+
+    def _candidate_stories(self, x: _Vector, day: float) -> list[tuple[float, float, str]]:
         """Candidate stories as (score, cosine, id), best first; the most-posted 32 are scored.
 
         score = cosine · 2^(-Δ/h), Δ the days from the story's latest member to the article
@@ -541,25 +564,29 @@ class StoryIndex:
         iday = math.floor(day)
         rate = math.log(2) / s.story_half_life_days if s.story_half_life_days > 0 else 0.0
         hits: Counter[str] = Counter()
-        for f in order[: s.query_features]:
+        for f in x.top(s.query_features):
             ids = self._postings.get(f)
             if ids:
                 hits.update(ids)
+        known = x.index >= 0
+        scratch = self._x
+        scratch[x.index[known]] = x.weight[known]
         scored = []
         for sid in _ranked(hits, _MAX_STORY_CANDIDATES):
             story = self._stories.get(sid)
             if story is None or day - story.day > s.horizon_days:
                 continue
-            cos = _dot(story.centroid, x) / (story.norm or 1.0)
+            cos = float(scratch[story.index] @ story.weight) / (story.norm or 1.0)
             scored.append((cos * math.exp(-rate * max(0, iday - story.day)), cos, sid))
             if len(scored) == _MAX_STORY_CANDIDATES:
                 break
+        scratch[x.index[known]] = 0.0
         scored.sort(key=lambda t: (-t[0], t[2]))
         return scored
 
-    def _decide(self, s: Sketch, day: float, x: Features, order: list[int]) -> Decision:
+    def _decide(self, s: Sketch, day: float, x: _Vector) -> Decision:
         t = self.settings
-        stories = self._candidate_stories(x, order, day)
+        stories = self._candidate_stories(x, day)
         cosines = {story: cos for _, cos, story in stories}
         dup = self._duplicate(s, day)
         if dup is not None and cosines.get(dup[1], 0.0) >= t.duplicate_min_cosine:
@@ -587,9 +614,9 @@ class StoryIndex:
         if known is not None:
             return Decision.from_bytes(known[3])
         day = self._day(s)
-        x, order = self._vector(s)
-        decision = self._decide(s, day, x, order)
-        self._add(s, decision, day, x, order)
+        x = self._vector(s)
+        decision = self._decide(s, day, x)
+        self._add(s, decision, day, x)
         return decision
 
     def restore(self, s: Sketch, decision: Decision) -> None:
@@ -607,17 +634,14 @@ class StoryIndex:
         if horizon > -math.inf and math.floor(day) < math.floor(horizon):
             self._expired.append(s.id)
             return
-        x, order = self._vector(s)
-        self._add(s, decision, day, x, order)
+        self._add(s, decision, day, self._vector(s))
 
     def take_expired(self) -> list[str]:
         """Ids of the articles forgotten (past the horizon) since the last call."""
         expired, self._expired = self._expired, []
         return expired
 
-    def _add(
-        self, s: Sketch, decision: Decision, day: float, x: Features, order: list[int]
-    ) -> None:
+    def _add(self, s: Sketch, decision: Decision, day: float, x: _Vector) -> None:
         t = self.settings
         iday = math.floor(day)
         sid = decision.story_id
@@ -632,10 +656,11 @@ class StoryIndex:
             bands[key] = (*ids, s.id)
         self._days.setdefault(iday, []).append(s.id)
         self._documents += 1
-        self._df.update(x.keys())
-        self._add_to_story(sid, iday, x, order, s.id)
+        self._learn_features(x)
+        self._df[x.index] += 1  # a sketch's features are distinct
+        self._add_to_story(sid, iday, x, s.id)
         stories, postings = self._stories, self._postings
-        for f in order[: t.posting_features]:
+        for f in x.top(t.posting_features):
             ids = postings.get(f, ())
             if sid in ids:  # a story is posted once per feature, as its latest
                 ids = tuple(i for i in ids if i != sid)
@@ -646,31 +671,46 @@ class StoryIndex:
             self._latest_day = day
             self._expire(math.floor(day - t.horizon_days))
 
-    def _add_to_story(self, sid: str, iday: int, x: Features, order: list[int], aid: str) -> None:
+    def _learn_features(self, x: _Vector) -> None:
+        """Give the article's unseen features dense indices (growing the arrays)."""
+        unseen = np.flatnonzero(x.index < 0).tolist()
+        if not unseen:
+            return
+        vocabulary = self._vocabulary
+        for i in unseen:
+            x.index[i] = vocabulary.setdefault(x.features[i], len(vocabulary))
+        if len(vocabulary) > len(self._df):
+            size = 2 * len(vocabulary)
+            self._df = np.concatenate((self._df, np.zeros(size - len(self._df), np.int32)))
+            self._x, self._c = np.zeros(size), np.zeros(size)
+
+    def _add_to_story(self, sid: str, iday: int, x: _Vector, aid: str) -> None:
         """c ← c + x, cut to its `story_features` heaviest features whenever it holds twice
         that many; ‖c + x‖² = ‖c‖² + 2 c·x + 1 (x is a unit vector, c·x over c's features).
         """
         k = self.settings.story_features
+        top = x.order[:k]
         story = self._stories.get(sid)
         if story is None:
-            self._stories[sid] = _Story(iday, 1, 1.0, {f: x[f] for f in order[:k]}, aid)
+            self._stories[sid] = _Story(iday, 1, 1.0, x.index[top], x.weight[top], aid)
             return
-        c = story.centroid
-        shared = c.keys() & x.keys()
-        dot = sum(map(mul, map(c.__getitem__, shared), map(x.__getitem__, shared)))
-        for f in shared:
-            c[f] += x[f]
+        xs, cs = self._x, self._c
+        xs[x.index] = x.weight
+        dot = float(xs[story.index] @ story.weight)
         # A feature outside x's top k and not in c cannot enter the top k of c + x:
         # the k features above it in x are at least as heavy in c + x.
-        for f in order[:k]:
-            if f not in c:
-                c[f] = x[f]
-        if len(c) > 2 * k:  # cut lazily: one cut per k additions, not one per article
-            c = dict(heapq.nlargest(k, c.items(), key=itemgetter(1)))
+        index = np.union1d(story.index, x.index[top])
+        cs[story.index] = story.weight
+        weight = cs[index] + xs[index]
+        cs[story.index] = 0.0
+        xs[x.index] = 0.0
+        if len(index) > 2 * k:  # cut lazily: one cut per k additions, not one per article
+            kept = np.sort(np.argsort(-weight, kind="stable")[:k])
+            index, weight = index[kept], weight[kept]
         story.day = max(iday, story.day)
         story.size += 1
         story.norm = math.sqrt(story.norm * story.norm + 2 * dot + 1)
-        story.centroid = c
+        story.index, story.weight = index, weight
         story.latest = aid
 
     def _expire(self, before_day: int) -> None:
@@ -689,8 +729,8 @@ class StoryIndex:
         """Payload bytes of the in-memory state per indexed article, per part and in total.
 
         Ids count their UTF-8 length plus one, band keys and counts 4 bytes, feature
-        keys 6, centroid weights 4 (what a packed array would need); an article's
-        decision counts its `Decision.to_bytes()` length.
+        keys 6, dense feature indices 4, centroid weights 8 (as the arrays hold them); an
+        article's decision counts its `Decision.to_bytes()` length.
         """
         n = max(1, len(self._articles))
         ids = _ids_bytes
@@ -706,11 +746,11 @@ class StoryIndex:
             ),
             "bands": sum(4 + ids(v) for v in self._bands.values()),
             "stories": sum(
-                len(k.encode()) + 12 + 10 * len(v.centroid) + len(v.latest.encode())
+                len(k.encode()) + 12 + 12 * len(v.index) + len(v.latest.encode())
                 for k, v in self._stories.items()
             ),
             "postings": sum(6 + ids(v) for v in self._postings.values()),
-            "df": 10 * len(self._df),
+            "df": 14 * len(self._vocabulary),  # feature id 6, index 4, count 4
             "days": sum(4 + ids(v) for v in self._days.values()),
         }
         per = {k: v / n for k, v in out.items()}
@@ -725,12 +765,6 @@ def _ranked(counts: Counter[str], wanted: int) -> Iterator[str]:
     yield from (key for key, _ in top)
     if len(top) < len(counts):
         yield from (key for key, _ in counts.most_common()[len(top) :])
-
-
-def _dot(c: Features, x: Features) -> float:
-    """Σ c_f·x_f over the features both hold (the loops run in C: this is the hot path)."""
-    shared = c.keys() & x.keys()
-    return float(sum(map(mul, map(c.__getitem__, shared), map(x.__getitem__, shared))))
 
 
 def _ids_bytes(ids: Sequence[str]) -> int:
