@@ -79,18 +79,23 @@ Candidates are sub-linear: each article posts its story id under its
 Interface. `sketch(article, settings)` is pure: it extracts everything the index needs
 (feature ids with term frequencies and factors, LSH band keys, the compact signature,
 the publication day, the title's word ids) into a `Sketch` that `to_bytes` packs for a
-table. `StoryIndex` holds the state in memory: `observe(sketch)` decides and then
-indexes (idempotent per id); after a restart, `restore(sketch, decision)` replays kept
-articles in their original order; `take_expired()` names the ids to delete from that
-table.
+table. The sketch needs no index state, so the pipeline makes it in enrich's NER
+processes, in parallel (`pipeline.ner`); `StoryIndex` holds the state in memory:
+`observe(sketch)` decides and then indexes (idempotent per id); after a restart,
+`restore(sketch, decision)` replays kept articles in their original order;
+`take_expired()` names the ids to delete from that table.
 
 State. `articles` id → (day, story, compact signature, first decision, title word ids),
 `bands` band key → ids, `stories` id → (day, size, norm, centroid) and its latest
-member, `postings` feature → story ids, `df` feature → count, `days` day → ids
-published that day (for the horizon). Features are 48-bit BLAKE2b digests. Articles
-older than `horizon_days` (by publication time, against the latest time seen; undated
-articles take the latest day seen) are forgotten; stale band and posting entries are
-skipped when read and pruned when their entry is rewritten.
+member, `postings` feature → story ids, `vocabulary` feature → dense index, `df` dense
+index → count, `days` day → ids published that day (for the horizon). Features are
+48-bit BLAKE2b digests; each gets a dense index when first indexed, so that document
+frequencies, the article being decided and the centroids (index and weight arrays) are
+numpy arrays and a decision's arithmetic runs in C: about 1-2 ms at 100,000 indexed
+articles instead of 4 with dicts, with the same decisions. Articles older than
+`horizon_days` (by publication time, against the latest time seen; undated articles
+take the latest day seen) are forgotten; stale band and posting entries are skipped
+when read and pruned when their list is full.
 """
 
 from __future__ import annotations
