@@ -132,7 +132,7 @@ def compact_jaccards(a: bytes, others: Sequence[bytes]) -> list[float]:
     theirs = np.frombuffer(b"".join(others), np.uint8)
     if not mine.size or theirs.size != mine.size * len(others):
         raise ValueError("compact signatures differ in length")
-    agree = (theirs.reshape(len(others), mine.size) == mine).mean(axis=1)
+    agree = np.count_nonzero(theirs.reshape(len(others), mine.size) == mine, axis=1) / mine.size
     return np.maximum(0.0, (agree - _CHANCE) / (1.0 - _CHANCE)).tolist()  # type: ignore[no-any-return]
 
 

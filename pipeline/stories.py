@@ -338,12 +338,12 @@ class Sketch:
                 struct.pack("<HdIB", len(ident), math.nan if self.day is None else self.day, n, 0),
                 ident,
                 struct.pack(f"<B{len(palette)}d", len(palette), *palette),
-                b"".join(f.to_bytes(6, "little") for f in self.features),
+                _pack_ids(self.features),
                 struct.pack(f"<{n}H", *self.counts),
                 bytes(slot[f] for f in self.factors),
                 struct.pack(f"<B{len(self.bands)}I", len(self.bands), *self.bands),
                 struct.pack("<B", len(self.title)),
-                b"".join(f.to_bytes(6, "little") for f in self.title),
+                _pack_ids(self.title),
                 self.signature,
             )
         )
@@ -362,20 +362,18 @@ class Sketch:
         (k,) = struct.unpack_from("<B", body, at)
         palette = struct.unpack_from(f"<{k}d", body, at + 1)
         at += 1 + 8 * k
-        features = tuple(
-            int.from_bytes(body[i : i + 6], "little") for i in range(at, at + 6 * n, 6)
-        )
+        features = _unpack_ids(body[at : at + 6 * n])
         at += 6 * n
         counts = struct.unpack_from(f"<{n}H", body, at)
         at += 2 * n
-        factors = tuple(palette[i] for i in body[at : at + n])
+        factors = tuple(map(palette.__getitem__, body[at : at + n]))
         at += n
         (b,) = struct.unpack_from("<B", body, at)
         bands = struct.unpack_from(f"<{b}I", body, at + 1)
         at += 1 + 4 * b
         (t,) = struct.unpack_from("<B", body, at)
         at += 1
-        title = tuple(int.from_bytes(body[i : i + 6], "little") for i in range(at, at + 6 * t, 6))
+        title = _unpack_ids(body[at : at + 6 * t])
         at += 6 * t
         return cls(
             ident,
@@ -387,6 +385,19 @@ class Sketch:
             body[at:],
             title,
         )
+
+
+def _pack_ids(ids: Sequence[int]) -> bytes:
+    """48-bit feature ids as 6 little-endian bytes each (numpy: no per-id Python call)."""
+    wide = np.array(ids, dtype="<u8").view(np.uint8).reshape(len(ids), 8)
+    return wide[:, :6].tobytes()
+
+
+def _unpack_ids(raw: bytes) -> tuple[int, ...]:
+    """The ids `_pack_ids` wrote."""
+    wide = np.zeros((len(raw) // 6, 8), np.uint8)
+    wide[:, :6] = np.frombuffer(raw, np.uint8).reshape(-1, 6)
+    return tuple(wide.view("<u8").ravel().tolist())
 
 
 _SKETCH_FORMAT = b"\x02"
@@ -516,11 +527,8 @@ class StoryIndex:
 
     def _duplicate(self, s: Sketch, day: float) -> tuple[str, str, float] | None:
         """The best near-copy among LSH candidates, most shared bands first (at most 32)."""
-        shared: Counter[str] = Counter()
-        for key in s.bands:
-            ids = self._bands.get(key)
-            if ids:
-                shared.update(ids)
+        # One counting pass in C over all the band lists (their concatenation).
+        shared = Counter(itertools.chain.from_iterable(filter(None, map(self._bands.get, s.bands))))
         horizon = self.settings.horizon_days
         candidates = []
         for other in _ranked(shared, _MAX_DUPLICATE_CANDIDATES):
@@ -568,11 +576,8 @@ class StoryIndex:
         s = self.settings
         iday = math.floor(day)
         rate = math.log(2) / s.story_half_life_days if s.story_half_life_days > 0 else 0.0
-        hits: Counter[str] = Counter()
-        for f in x.top(s.query_features):
-            ids = self._postings.get(f)
-            if ids:
-                hits.update(ids)
+        postings = map(self._postings.get, x.top(s.query_features))
+        hits = Counter(itertools.chain.from_iterable(filter(None, postings)))
         known = x.index >= 0
         scratch = self._x
         scratch[x.index[known]] = x.weight[known]
@@ -656,9 +661,8 @@ class StoryIndex:
         bands = self._bands
         for key in s.bands:
             ids = bands.get(key, ())
-            if len(ids) >= keep:  # full: forget expired articles, then the oldest
-                ids = tuple(i for i in ids if i in articles)[-keep:]
-            bands[key] = (*ids, s.id)
+            # Full: forget the oldest (expired ones are the oldest, and skipped when read).
+            bands[key] = (*ids[-keep:], s.id)
         self._days.setdefault(iday, []).append(s.id)
         self._documents += 1
         self._learn_features(x)
@@ -704,7 +708,9 @@ class StoryIndex:
         dot = float(xs[story.index] @ story.weight)
         # A feature outside x's top k and not in c cannot enter the top k of c + x:
         # the k features above it in x are at least as heavy in c + x.
-        index = np.union1d(story.index, x.index[top])
+        mine = x.index[top]
+        cs[story.index] = 1.0  # marks c's features, to add only x's others (no sort)
+        index = np.concatenate((story.index, mine[cs[mine] == 0.0]))
         cs[story.index] = story.weight
         weight = cs[index] + xs[index]
         cs[story.index] = 0.0
