@@ -116,9 +116,10 @@ One decision at a time, in stream order, never looking ahead. Two signals:
      0.864 / 0.833; no gain on A, and an English word list); without:
      bigram weight 1.5 at 0.13 0.786 / 0.775.
    Ceiling: turning every wrong join (into a story holding none of the article's event)
-   into a new story, by oracle, gives all topics 0.922 (A 0.921, B 0.913); only those
-   of an event's first article, 0.878. Pair F1 0.92 needs those decisions all right,
-   and the recall lost to misses (about 26 per shuffle, cosine < 0.15) back.
+   into a new story, by oracle, gives all topics 0.922 with stories-3 (A 0.921,
+   B 0.913) and 0.928 with stories-4 (A 0.934, B 0.915); only those of an event's first
+   article, 0.878 and 0.885. Pair F1 0.92 needs those decisions all right, and the
+   recall lost to misses (about 25 per shuffle, cosine < 0.15) back.
 
 Candidates are sub-linear: each article posts its story id under its
 `posting_features` heaviest features; a query reads the postings of its
