@@ -7,7 +7,10 @@ Three streams, one decision at a time (`StoryIndex.observe`), never looking ahea
    precision/recall/F1 and ARI of the story clusters, next to the baseline (TF-IDF cosine
    to the best earlier article; join its story at cosine ≥ 0.15) in the same run. To show
    the settings were not fitted to the answer, the topics are split in two halves
-   (alternate topics by number); each half is also streamed and scored alone.
+   (alternate topics by number); each half is also streamed and scored alone. One
+   shuffle's order can be lucky (the first article of an event decides much), so the
+   streams run in `shuffles` orders (seeds 0, 1, ...), all printed for the first and
+   as the mean F1 over all.
 2. Near-copies. Wikinews (by date) then ECB+ (shuffled), with derived copies of a seeded
    third of them inserted 1-30 articles after their original (`derive_copy`: byline,
    syndication header and footer, up to 20% of words replaced, two paragraphs swapped,
@@ -317,7 +320,8 @@ class DedupeReport:
     """Everything `newswire bench dedupe` prints."""
 
     settings: DedupeSettings
-    stories: list[StoryScores] = field(default_factory=list)
+    shuffles: list[list[StoryScores]] = field(default_factory=list)
+    """Per shuffle of the ECB+ articles: all topics, half A, half B."""
     duplicates: PairScores = PairScores(0.0, 0.0, 0.0)
     duplicate_ari: float = 0.0
     copies: int = 0
@@ -332,12 +336,22 @@ class DedupeReport:
     def lines(self) -> list[str]:
         """The report as printable lines."""
         out = [f"dedupe benchmark ({self.settings})"]
-        for s in self.stories:
+        for s in self.shuffles[0] if self.shuffles else []:
             out.append(
                 f"  same story, {s.name} ({s.articles} articles): pair P {s.ours.precision:.3f} "
                 f"R {s.ours.recall:.3f} F1 {s.ours.f1:.3f} ARI {s.ours_ari:.3f} | baseline P "
                 f"{s.baseline.precision:.3f} R {s.baseline.recall:.3f} F1 {s.baseline.f1:.3f} "
                 f"ARI {s.baseline_ari:.3f}"
+            )
+        if len(self.shuffles) > 1:
+            means = [
+                f"{streams[0].name.split(' (')[0]} F1 "
+                f"{statistics.fmean(s.ours.f1 for s in streams):.3f} (baseline "
+                f"{statistics.fmean(s.baseline.f1 for s in streams):.3f})"
+                for streams in zip(*self.shuffles, strict=True)
+            ]
+            out.append(
+                f"  same story, mean over {len(self.shuffles)} shuffles: " + "; ".join(means)
             )
         d = self.duplicates
         out.append(
@@ -360,6 +374,10 @@ class DedupeReport:
             f"{self.sketch_bytes:.0f} bytes"
         )
         return out
+
+
+def _topic(a: BenchArticle) -> str:
+    return a.story.rsplit("-", 1)[0]
 
 
 def _story_scores(name: str, docs: list[BenchArticle], settings: DedupeSettings) -> StoryScores:
@@ -468,25 +486,27 @@ def run_dedupe_benchmark(
     settings: DedupeSettings | None = None,
     scale_count: int = 100_000,
     seed: int = 0,
+    shuffles: int = 4,
     progress: Callable[[str], None] = lambda _: None,
 ) -> DedupeReport:
     """Run the three streams (see module docstring) and return their figures."""
     settings = settings or DedupeSettings()
     report = DedupeReport(settings)
     ecb, wiki = load_articles(data_dir, cache_dir)
-    random.Random(seed).shuffle(ecb)
-    topics = sorted({a.story.rsplit("-", 1)[0] for a in ecb}, key=lambda t: int(t.split("-t")[1]))
+    topics = sorted({_topic(a) for a in ecb}, key=lambda t: int(t.split("-t")[1]))
     half_a = set(topics[::2])
-    progress("same-story streams")
-    report.stories.append(_story_scores("ECB+ all topics", ecb, settings))
-    for name, docs in (
-        ("half A (odd-ranked topics)", [a for a in ecb if a.story.rsplit("-", 1)[0] in half_a]),
-        (
-            "half B (even-ranked topics)",
-            [a for a in ecb if a.story.rsplit("-", 1)[0] not in half_a],
-        ),
-    ):
-        report.stories.append(_story_scores(name, docs, settings))
+    progress(f"same-story streams ({shuffles} shuffles)")
+    for shuffle in range(shuffles):
+        docs = list(ecb)
+        random.Random(seed + shuffle).shuffle(docs)
+        streams = (
+            ("ECB+ all topics", docs),
+            ("half A (odd-ranked topics)", [a for a in docs if _topic(a) in half_a]),
+            ("half B (even-ranked topics)", [a for a in docs if _topic(a) not in half_a]),
+        )
+        scores = [_story_scores(name, stream, settings) for name, stream in streams]
+        report.shuffles.append(scores)
+    random.Random(seed).shuffle(ecb)  # the near-copy stream's order: shuffle 0's
     progress("near-copy stream")
     wiki_sorted = sorted(wiki, key=lambda a: (a.published_at or "", a.id))
     _duplicates(report, _with_copies(wiki_sorted + ecb, random.Random(seed + 1)))

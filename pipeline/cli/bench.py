@@ -81,9 +81,12 @@ def bench_enrich(
 @click.option(
     "--count", default=100_000, show_default=True, help="Articles in the scale stream (0: skip)."
 )
+@click.option(
+    "--shuffles", default=4, show_default=True, help="Orders of the ECB+ streams (mean F1)."
+)
 @_data_dir_option
 @pass_settings
-def bench_dedupe(settings: Settings, count: int, data_dir: Path | None) -> None:
+def bench_dedupe(settings: Settings, count: int, shuffles: int, data_dir: Path | None) -> None:
     """Story decisions on labelled real news: P/R/F1, ARI, decision time, state bytes.
 
     Thresholds come from the settings (NEWSWIRE_DEDUPE_*), so other values can be tried.
@@ -96,6 +99,7 @@ def bench_dedupe(settings: Settings, count: int, data_dir: Path | None) -> None:
         settings.cache_dir / "bench",
         settings=dedupe_settings(settings),
         scale_count=count,
+        shuffles=max(1, shuffles),
         progress=lambda step: click.echo(f"… {step}", err=True),
     )
     for line in report.lines():

@@ -8,11 +8,15 @@ import pytest
 
 from pipeline.bench.dedupe import (
     BenchArticle,
+    DedupeReport,
+    PairScores,
+    StoryScores,
     adjusted_rand_index,
     baseline_stories,
     derive_copy,
     pair_scores,
 )
+from pipeline.stories import DedupeSettings
 
 # 6 items. Gold {1,2,3} {4,5} {6}; predicted {1,2} {3,4,5} {6}.
 GOLD = ["a", "a", "a", "b", "b", "c"]
@@ -65,3 +69,21 @@ def test_baseline_joins_the_best_earlier_article_above_the_threshold() -> None:
         art("3", "strong earthquake magnitude northern chile aftershocks felt"),
     ]
     assert baseline_stories(articles) == ["1", "2", "1"]
+
+
+def test_the_report_gives_the_first_shuffle_in_full_and_the_mean_f1_over_all() -> None:
+    def scores(name: str, ours: float, base: float) -> StoryScores:
+        return StoryScores(name, 10, PairScores(1.0, 1.0, ours), ours, PairScores(1, 1, base), base)
+
+    report = DedupeReport(DedupeSettings())
+    report.shuffles = [
+        [scores("ECB+ all topics", 0.8, 0.7), scores("half A (odd-ranked topics)", 0.9, 0.6)],
+        [scores("ECB+ all topics", 0.62, 0.5), scores("half A (odd-ranked topics)", 0.72, 0.8)],
+    ]
+    lines = report.lines()
+    assert any("ECB+ all topics (10 articles)" in line and "F1 0.800" in line for line in lines)
+    assert not any("F1 0.620" in line for line in lines)  # the second shuffle only in the mean
+    assert (
+        "  same story, mean over 2 shuffles: ECB+ all topics F1 0.710 (baseline 0.600); "
+        "half A F1 0.810 (baseline 0.700)"
+    ) in lines
