@@ -6,9 +6,10 @@ working through a backlog of the same articles; then the latency received → st
 half of (b)'s rate, an open-loop load for about a minute. (a) runs before and after (b)
 and (b) is divided by their mean: on a shared virtual machine the same CPU work takes
 ±12 % from one minute to the next, and one (a) taken before (b) would carry that drift
-into the ratio. While (b) saturates NER, a
-thread asks the worker's `GET /api/stats` four times a second and times each answer: the
-web UI must stay responsive under load.
+into the ratio. (c) is what the NER processes do per batch beside NER (canonical
+entities, place corrections, the story sketch), timed here without Kafka: (c)/(a) is the
+ceiling of (b)/(a). While (b) saturates NER, a thread asks the worker's `GET /api/stats`
+four times a second and times each answer: the web UI must stay responsive under load.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ import urllib.request
 from datetime import UTC, datetime
 
 from pipeline.bench.flow import backlog_rate
-from pipeline.bench.ner_raw import raw_spacy_rate
+from pipeline.bench.ner_raw import pool_work_rate, raw_spacy_rate
 from pipeline.bench.worker import BenchWorker, percentile
+from pipeline.dedupe import dedupe_settings
 from pipeline.entities import ner_text
+from pipeline.ner import NerRequest
 from pipeline.normalize import normalize_record
 from pipeline.settings import Settings
 
@@ -79,6 +82,9 @@ def enrich_benchmark(
     model = settings.spacy_model or None
     processes, batch = settings.ner_processes, settings.ner_batch_size
     before, words = raw_spacy_rate(texts, model, batch, processes)
+    requests = [NerRequest(a.id, a.title, a.body, a.published_at) for a in cleaned]
+    sketching = dedupe_settings(settings) if settings.dedupe_enabled else None
+    alone = pool_work_rate(requests, model, settings.ner_max_chars, batch, sketching)
     lines = [f"enrich: {len(records):,} articles, {processes} NER process(es), batch {batch}"]
     with BenchWorker(settings) as worker:
         worker.start()
@@ -87,10 +93,13 @@ def enrich_benchmark(
             rate = backlog_rate(worker, records)
         after, _ = raw_spacy_rate(texts, model, batch, processes)
         raw_articles = (before + after) / 2
+        ceiling = alone * processes
         lines += [
             f"  (a) bare spaCy nlp.pipe:             {raw_articles:8.1f} articles/s "
             f"({words * raw_articles / before:,.0f} words/s; before (b) {before:.1f}, "
             f"after {after:.1f})",
+            f"  (c) NER processes' work, alone:      {ceiling:8.1f} articles/s "
+            f"(process_batch here, × {processes}; (c)/(a) {ceiling / raw_articles:.2f})",
             f"  (b) pipeline news.raw → store:       {rate:8.1f} articles/s",
             probe.line(),
             f"  (b)/(a):                             {rate / raw_articles:8.2f}",

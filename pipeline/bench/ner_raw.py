@@ -1,4 +1,5 @@
-"""The floor of enrich's cost: bare spaCy `nlp.pipe` over texts, with the pipes NER uses.
+"""The floor of enrich's cost: bare spaCy `nlp.pipe` over texts, with the pipes NER uses;
+and what one NER process does around it, without the pipeline.
 
 `newswire bench enrich` divides the end-to-end rate by this one. Same model and pipes as
 the workers (`pipeline.ner.load_pipeline`), same batch size and number of processes; no
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 import time
 
-from pipeline.ner import load_pipeline
+from pipeline.ner import NerRequest, init_worker, load_pipeline, process_batch
+from pipeline.stories import DedupeSettings
 from pipeline.text import word_count
 
-__all__ = ["raw_spacy_rate"]
+__all__ = ["pool_work_rate", "raw_spacy_rate"]
 
 
 def raw_spacy_rate(
@@ -34,3 +36,22 @@ def raw_spacy_rate(
         pass
     elapsed = time.perf_counter() - started
     return len(texts) / elapsed, words / elapsed
+
+
+def pool_work_rate(
+    requests: list[NerRequest],
+    model: str | None,
+    max_chars: int,
+    batch_size: int,
+    sketch_settings: DedupeSettings | None,
+) -> float:
+    """Articles/s of what one NER process does per batch (`process_batch`: NER, canonical
+    entities, place corrections, the story sketch), here in one process, in the workers'
+    batches: the ceiling of one process's pipeline rate, with no Kafka or event loop."""
+    if not requests:
+        raise ValueError("pool_work_rate needs at least one request")
+    init_worker(model, max_chars, batch_size, sketch_settings)
+    started = time.perf_counter()
+    for i in range(0, len(requests), batch_size):
+        process_batch(requests[i : i + batch_size])
+    return len(requests) / (time.perf_counter() - started)
