@@ -376,6 +376,12 @@ class DedupeReport:
         return out
 
 
+def _shuffled(docs: list[BenchArticle], seed: int) -> list[BenchArticle]:
+    order = list(docs)
+    random.Random(seed).shuffle(order)
+    return order
+
+
 def _topic(a: BenchArticle) -> str:
     return a.story.rsplit("-", 1)[0]
 
@@ -496,9 +502,8 @@ def run_dedupe_benchmark(
     topics = sorted({_topic(a) for a in ecb}, key=lambda t: int(t.split("-t")[1]))
     half_a = set(topics[::2])
     progress(f"same-story streams ({shuffles} shuffles)")
-    for shuffle in range(shuffles):
-        docs = list(ecb)
-        random.Random(seed + shuffle).shuffle(docs)
+    orders = [_shuffled(ecb, seed + shuffle) for shuffle in range(shuffles)]
+    for docs in orders:
         streams = (
             ("ECB+ all topics", docs),
             ("half A (odd-ranked topics)", [a for a in docs if _topic(a) in half_a]),
@@ -506,7 +511,7 @@ def run_dedupe_benchmark(
         )
         scores = [_story_scores(name, stream, settings) for name, stream in streams]
         report.shuffles.append(scores)
-    random.Random(seed).shuffle(ecb)  # the near-copy stream's order: shuffle 0's
+    ecb = orders[0]  # the near-copy and scale streams take the first order
     progress("near-copy stream")
     wiki_sorted = sorted(wiki, key=lambda a: (a.published_at or "", a.id))
     _duplicates(report, _with_copies(wiki_sorted + ecb, random.Random(seed + 1)))

@@ -75,7 +75,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -218,8 +218,7 @@ class StoryIndex:
 
     def _duplicate(self, s: Sketch, day: float) -> tuple[str, str, float] | None:
         """The best near-copy among LSH candidates, most shared bands first (at most 32)."""
-        # One counting pass in C over all the band lists (their concatenation).
-        shared = Counter(itertools.chain.from_iterable(filter(None, map(self._bands.get, s.bands))))
+        shared = _tally(self._bands, s.bands)
         horizon = self.settings.horizon_days
         candidates = []
         for other in _ranked(shared, _MAX_DUPLICATE_CANDIDATES):
@@ -267,8 +266,7 @@ class StoryIndex:
         s = self.settings
         iday = math.floor(day)
         rate = math.log(2) / s.story_half_life_days if s.story_half_life_days > 0 else 0.0
-        postings = map(self._postings.get, x.top(s.query_features))
-        hits = Counter(itertools.chain.from_iterable(filter(None, postings)))
+        hits = _tally(self._postings, x.top(s.query_features))
         known = x.index >= 0
         scratch = self._x
         scratch[x.index[known]] = x.weight[known]
@@ -458,6 +456,12 @@ class StoryIndex:
         per = {k: v / n for k, v in out.items()}
         per["total"] = sum(per.values())
         return per
+
+
+def _tally(lists: dict[int, tuple[str, ...]], keys: Iterable[int]) -> Counter[str]:
+    """How often each id stands in the lists of `keys`: one counting pass in C over
+    their concatenation (band lists for copies, posting lists for stories)."""
+    return Counter(itertools.chain.from_iterable(filter(None, map(lists.get, keys))))
 
 
 def _ranked(counts: Counter[str], wanted: int) -> Iterator[str]:
