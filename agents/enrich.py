@@ -67,6 +67,7 @@ async def enrich(stream: StreamT[bytes]) -> None:
         return
     pool = NerPool(
         processes=settings.ner_processes,
+        finishers=settings.ner_finish_processes,
         model=settings.spacy_model or None,
         max_chars=settings.ner_max_chars,
         batch_size=settings.ner_batch_size,

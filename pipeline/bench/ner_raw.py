@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import time
 
-from pipeline.ner import NerRequest, init_worker, load_pipeline, process_batch
+from pipeline.ner import NerRequest, finish_batch, init_worker, load_pipeline, tag_batch
 from pipeline.stories import DedupeSettings
 from pipeline.text import word_count
 
-__all__ = ["pool_work_rate", "raw_spacy_rate"]
+__all__ = ["pool_work_rates", "raw_spacy_rate", "work_ceiling"]
 
 
 def raw_spacy_rate(
@@ -38,20 +38,34 @@ def raw_spacy_rate(
     return len(texts) / elapsed, words / elapsed
 
 
-def pool_work_rate(
+def pool_work_rates(
     requests: list[NerRequest],
     model: str | None,
     max_chars: int,
     batch_size: int,
     sketch_settings: DedupeSettings | None,
-) -> float:
-    """Articles/s of what one NER process does per batch (`process_batch`: NER, canonical
-    entities, place corrections, the story sketch), here in one process, in the workers'
-    batches: the ceiling of one process's pipeline rate, with no Kafka or event loop."""
+) -> tuple[float, float]:
+    """Articles/s of one process's `tag_batch` (NER) and of `finish_batch` (canonical
+    entities, place corrections, the story sketch), in the workers' batches, in this
+    process, with no Kafka or event loop."""
     if not requests:
-        raise ValueError("pool_work_rate needs at least one request")
+        raise ValueError("pool_work_rates needs at least one request")
     init_worker(model, max_chars, batch_size, sketch_settings)
-    started = time.perf_counter()
+    tagging = finishing = 0.0
     for i in range(0, len(requests), batch_size):
-        process_batch(requests[i : i + batch_size])
-    return len(requests) / (time.perf_counter() - started)
+        batch = requests[i : i + batch_size]
+        started = time.perf_counter()
+        tags = tag_batch(batch)
+        tagged = time.perf_counter()
+        finish_batch(batch, tags)
+        tagging, finishing = tagging + tagged - started, finishing + time.perf_counter() - tagged
+    return len(requests) / tagging, len(requests) / finishing
+
+
+def work_ceiling(tag_rate: float, finish_rate: float, processes: int, finishers: int) -> float:
+    """Articles/s the pool's processes can do, from one process's rates: the slower of
+    tagging and finishing when finishers run beside the NER processes, else the NER
+    processes doing both."""
+    if finishers:
+        return min(tag_rate * processes, finish_rate * finishers)
+    return processes / (1 / tag_rate + 1 / finish_rate)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.entities import CanonicalEntity, canonical_key, ner_text
+from pipeline import ner
+from pipeline.entities import CanonicalEntity, Mention, canonical_key, ner_text
 from pipeline.ner import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_CHARS,
@@ -18,11 +19,13 @@ from pipeline.ner import (
     NerPool,
     NerRequest,
     NerResult,
+    finish_batch,
     init_worker,
     load_pipeline,
     ner_pipe_names,
     process_batch,
     resolve_model,
+    tag_batch,
     truncate_for_ner,
 )
 from pipeline.normalize import clean_article
@@ -227,3 +230,38 @@ async def test_pool_end_to_end_with_one_process(seed_results: list[NerResult]) -
     assert stats.words == sum(r.words for r in results)
     assert (stats.last_batch_size, stats.in_flight) == (2, 0)
     assert 0 < stats.busy_seconds <= stats.last_batch_seconds
+
+
+async def test_pool_with_a_finisher_gives_what_one_process_gives() -> None:
+    settings = DedupeSettings()
+    init_worker(None, DEFAULT_MAX_CHARS, DEFAULT_BATCH_SIZE, settings)
+    expected = process_batch(SEED_REQUESTS)
+    # The NER process does not sketch when a finisher runs: the sketches come from it.
+    pool = NerPool(processes=1, finishers=1, sketch_settings=settings)
+    await pool.start()
+    try:
+        results = await pool.run(SEED_REQUESTS)
+        stats = pool.stats
+    finally:
+        await pool.close()
+    assert results == expected
+    assert all(r.story_sketch for r in results)
+    assert stats.busy_seconds > 0 and stats.finish_seconds > 0
+
+
+def test_a_finishing_failure_fails_only_its_article(
+    seed_results: list[NerResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tags = tag_batch(SEED_REQUESTS)
+    canonical = ner.canonical_entities
+
+    def failing(mentions: list[Mention], title: str) -> list[CanonicalEntity]:
+        if title == SEED_REQUESTS[1].title:
+            raise RuntimeError("no canonical form")
+        return canonical(mentions, title)
+
+    monkeypatch.setattr(ner, "canonical_entities", failing)
+    first, second = finish_batch(SEED_REQUESTS, tags)
+    assert first == seed_results[0]
+    assert (second.entities, second.words) == ([], seed_results[1].words)
+    assert second.error == "canonical entities failed: RuntimeError: no canonical form"
