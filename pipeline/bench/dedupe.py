@@ -360,6 +360,8 @@ class DedupeReport:
             f"{self.cross_story_duplicates}; unscored pairs within one ECB+ story: "
             f"{self.real_copies_in_ecbplus}"
         )
+        if not self.indexed:  # the scale stream was skipped (--count 0)
+            return out
         out.append(
             f"  {self.indexed:,} indexed, last 2,000 decisions (load average "
             f"{self.load_average:.1f} on {os.cpu_count()} cores): "

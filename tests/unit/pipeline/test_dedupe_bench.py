@@ -87,3 +87,6 @@ def test_the_report_gives_the_first_shuffle_in_full_and_the_mean_f1_over_all() -
         "  same story, mean over 2 shuffles: ECB+ all topics F1 0.710 (baseline 0.600); "
         "half A F1 0.810 (baseline 0.700)"
     ) in lines
+    assert not any("indexed" in line for line in lines)  # no scale stream: no timing lines
+    report.indexed, report.timing_ms = 100_000, {"observe (CPU)": (0.5, 1.5)}
+    assert any("100,000 indexed" in line and "p99 1.50 ms" in line for line in report.lines())
