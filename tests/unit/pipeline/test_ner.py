@@ -265,3 +265,16 @@ def test_a_finishing_failure_fails_only_its_article(
     assert first == seed_results[0]
     assert (second.entities, second.words) == ([], seed_results[1].words)
     assert second.error == "canonical entities failed: RuntimeError: no canonical form"
+
+
+def test_the_model_is_kept_and_reloaded_once_its_vocabulary_grew_past_the_limit(
+    seed_results: list[NerResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    process_batch(SEED_REQUESTS)
+    kept = ner._state.nlp
+    assert process_batch(SEED_REQUESTS) == seed_results and ner._state.nlp is kept
+    monkeypatch.setattr(ner, "VOCAB_GROWTH_LIMIT", 50)
+    monkeypatch.setattr(ner._state, "nlp", None)
+    assert process_batch(SEED_REQUESTS) == seed_results  # loads it; the seeds add > 50 words
+    assert ner._state.nlp is None  # dropped: the next batch loads it afresh
+    assert process_batch(SEED_REQUESTS[:1]) == seed_results[:1]
