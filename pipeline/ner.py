@@ -82,8 +82,8 @@ VOCAB_GROWTH_LIMIT = 200_000
 
 spaCy keeps a lexeme for each new word it reads and reads a known word faster. Freeing
 them after every batch (a memory zone) made each batch re-make its rare words and cost
-about 10 % of NER's rate on news; keeping them costs about 1 KB a word, bounded here by
-a reload (0.3 s) once the vocabulary has grown this much: about 200 MB of memory."""
+about 10 % of NER's rate on news; keeping them costs about 800 bytes a word, bounded
+here by a reload (0.3 s) once the vocabulary has grown this much: some 160 MB."""
 
 _R = TypeVar("_R")
 

@@ -1,7 +1,7 @@
 """Story decisions: is an article new, a near-copy (`duplicate`) or a rewrite (`same_story`)?
 
 `sketch` reads an article into a `Sketch` (`pipeline.stories.sketch`, pure, made in
-enrich's NER processes); `StoryIndex.observe` decides on it against everything indexed
+enrich's finishing processes); `StoryIndex.observe` decides on it against everything indexed
 so far, one article at a time in stream order (`pipeline.stories.index`, where the rule
 and its formulas are); `DedupeSettings` holds the thresholds and weights.
 """

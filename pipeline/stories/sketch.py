@@ -1,7 +1,7 @@
 """What the story index reads of an article: a `Sketch`, made without any index state.
 
-`sketch(article, settings)` is pure, so the pipeline makes it in enrich's NER processes,
-in parallel beside NER (`pipeline.ner`), and carries it packed on news.enriched
+`sketch(article, settings)` is pure, so the pipeline makes it in enrich's finishing
+processes, beside NER (`pipeline.ner`), and carries it packed on news.enriched
 (`pack_sketch` / `unpack_sketch`); dedupe only decides.
 
 Features are content words (case-folded, no stop words), adjacent content-word pairs and
