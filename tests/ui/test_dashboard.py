@@ -114,11 +114,19 @@ async def test_dashboard_shows_articles_a_rising_count_and_dead_letters(
     result = await asyncio.to_thread(pipeline.cli, "publish", str(SEEDS))
     assert result.returncode == 0, result.stderr
     articles = page.locator("#articles li.article")
-    await expect(articles.filter(has_text="Azerbaijan Launches")).to_have_count(1)
-    await expect(articles.filter(has_text="Amid rising tensions")).to_have_count(1)
-    # The seeds are one story: one of them says so, and the stories panel counts both.
-    await expect(articles.filter(has_text="same story as")).to_have_count(1)
-    await expect(page.locator("#stories li").filter(has_text="2 articles")).to_have_count(1)
+    seeds = [articles.filter(has_text=t) for t in ("Azerbaijan Launches", "Amid rising tensions")]
+    for seed in seeds:
+        await expect(seed).to_have_count(1)
+    ids = [await seed.get_attribute("data-id") for seed in seeds]
+    # The seeds are one story: the one dedupe saw second says so, and the stories panel
+    # counts both. (The sample's own decisions depend on the order its articles reach
+    # dedupe from news.clean's partitions, so only the seeds' are asserted.)
+    joined = articles.filter(has_text=re.compile(f"same story as ({ids[0]}|{ids[1]})"))
+    await expect(joined).to_have_count(1)
+    seed_story = page.locator("#stories li").filter(
+        has_text=re.compile("Azerbaijan Launches|Amid rising tensions")
+    )
+    await expect(seed_story).to_contain_text("2 articles")
     # A line per stage in the stage-latency chart, and a legend entry per stage.
     await expect(page.locator("#stage-latency-chart path")).not_to_have_count(0)
     await expect(page.locator("#stage-latency-legend .key")).to_have_count(4)
