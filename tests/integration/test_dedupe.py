@@ -130,7 +130,7 @@ def test_seeds_are_one_story_copies_are_duplicates_and_a_restart_remembers(
     assert second["kind"] == "same_story", second["similarity"]
     assert (second["story_id"], second["related_to"]) == (first["id"], first["id"])
     assert second["algo_version"] and second["method"]
-    # enrich sketched them in its NER processes and carried the sketch to dedupe
+    # enrich sketched them (in its finishing process) and carried the sketch to dedupe
     enriched = pipeline.cli(
         "tail", "--topic", pipeline.topic(ENRICHED), "--from-beginning", "--json", "-n", "42"
     )
