@@ -246,7 +246,7 @@ class _WorkerState:
     batch_size: int = DEFAULT_BATCH_SIZE
     nlp: Language | None = None
     loaded: str | None = None  # the model name `nlp` was loaded for
-    lexemes: int = 0  # the size of `nlp`'s vocabulary when loaded and warm
+    lexemes: int = 0  # the size of `nlp`'s vocabulary when loaded
     sketch_settings: DedupeSettings | None = None  # None: no story sketches
     barrier: Barrier | None = None  # NerPool's start-up rendezvous
     failure: Exception | None = None  # why init failed, raised by the warm-up task
@@ -289,11 +289,11 @@ def _doc(nlp: Language, text: str) -> Doc:
 
 
 def _pipeline() -> Language:
-    """This process's spaCy pipeline, loaded (and warmed up) when missing or another model."""
+    """This process's spaCy pipeline, loaded when missing or another model (`init_worker`
+    warms it up at start)."""
     name = resolve_model(_state.model)
     if _state.nlp is None or _state.loaded != name:
         nlp = load_pipeline(name)
-        nlp(_WARM_UP[2])
         _state.nlp, _state.loaded, _state.lexemes = nlp, name, len(nlp.vocab)
     return _state.nlp
 
