@@ -19,6 +19,7 @@ from pipeline.ner import (
     NerPool,
     NerRequest,
     NerResult,
+    NerStats,
     finish_batch,
     init_worker,
     load_pipeline,
@@ -215,16 +216,20 @@ def test_a_missing_model_says_how_to_install_one() -> None:
         load_pipeline("en_core_web_nope")
 
 
+async def _run_once(pool: NerPool) -> tuple[list[NerResult], NerStats]:
+    """Start `pool`, run the seeds through it once, close it: the results and counters."""
+    await pool.start()
+    try:
+        return await pool.run(SEED_REQUESTS), pool.stats
+    finally:
+        await pool.close()
+
+
 async def test_pool_end_to_end_with_one_process(seed_results: list[NerResult]) -> None:
     pool = NerPool(processes=1)
     with pytest.raises(RuntimeError, match="before start"):
         await pool.run(SEED_REQUESTS)
-    await pool.start()
-    try:
-        results = await pool.run(SEED_REQUESTS)
-        stats = pool.stats
-    finally:
-        await pool.close()
+    results, stats = await _run_once(pool)
     assert results == seed_results
     assert (stats.articles, stats.batches, stats.errors, stats.truncated) == (2, 1, 0, 0)
     assert stats.words == sum(r.words for r in results)
@@ -237,13 +242,7 @@ async def test_pool_with_a_finisher_gives_what_one_process_gives() -> None:
     init_worker(None, DEFAULT_MAX_CHARS, DEFAULT_BATCH_SIZE, settings)
     expected = process_batch(SEED_REQUESTS)
     # The NER process does not sketch when a finisher runs: the sketches come from it.
-    pool = NerPool(processes=1, finishers=1, sketch_settings=settings)
-    await pool.start()
-    try:
-        results = await pool.run(SEED_REQUESTS)
-        stats = pool.stats
-    finally:
-        await pool.close()
+    results, stats = await _run_once(NerPool(processes=1, finishers=1, sketch_settings=settings))
     assert results == expected
     assert all(r.story_sketch for r in results)
     assert stats.busy_seconds > 0 and stats.finish_seconds > 0
