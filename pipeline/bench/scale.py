@@ -44,7 +44,15 @@ from pipeline.store.sql import sync_url
 from pipeline.topics_admin import create_pipeline_topics
 from pipeline.topology import RAW
 
-__all__ = ["ScaleResult", "WorkerGroup", "local_postgres", "scale_run"]
+__all__ = [
+    "ScaleResult",
+    "WorkerGroup",
+    "fresh_store",
+    "group_state",
+    "local_postgres",
+    "query_one",
+    "scale_run",
+]
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,7 @@ class ScaleResult:
     paced_rate: float
 
 
-def _query_one(store_url: str, sql: str) -> tuple[float, ...]:
+def query_one(store_url: str, sql: str) -> tuple[float, ...]:
     engine = create_engine(sync_url(store_url), poolclass=NullPool)
     try:
         with engine.connect() as conn:
@@ -71,7 +79,7 @@ def _query_one(store_url: str, sql: str) -> tuple[float, ...]:
         engine.dispose()
 
 
-async def _group_state(bootstrap: str, group: str) -> tuple[str, int]:
+async def group_state(bootstrap: str, group: str) -> tuple[str, int]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -145,7 +153,7 @@ class WorkerGroup:
         """Block until every worker is a member of the stable group."""
         deadline = time.monotonic() + timeout
         target = ("Stable", self.workers)
-        while asyncio.run(_group_state(self.settings.kafka_bootstrap, self.settings.app_id)) != (
+        while asyncio.run(group_state(self.settings.kafka_bootstrap, self.settings.app_id)) != (
             target
         ):
             self._check_alive("joining the group")
@@ -154,7 +162,7 @@ class WorkerGroup:
             self._block(0.5)
 
     def stored(self, sql: str) -> tuple[float, ...]:
-        return _query_one(self.store_url, sql)
+        return query_one(self.store_url, sql)
 
     def wait_stored(self, count: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -216,7 +224,7 @@ def local_postgres() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _fresh_store(store: str, workdir: Path, postgres_url: str | None) -> str:
+def fresh_store(store: str, workdir: Path, postgres_url: str | None) -> str:
     name = f"scale_{uuid.uuid4().hex[:10]}"
     if store == "sqlite":
         return f"sqlite:///{workdir / name}.db"
@@ -242,7 +250,7 @@ def scale_run(
     The paced load runs at `paced_rate`, or at half the backlog rate just measured; its
     records come from `spare` (distinct from the backlog's, so none is an update).
     """
-    store_url = _fresh_store(store, workdir, postgres_url)
+    store_url = fresh_store(store, workdir, postgres_url)
     with WorkerGroup(settings, store_url, workers, NEWSWIRE_NER_ENABLED="false") as group:
         group.wait_stable()
         rate = group.backlog_rate(backlog)

@@ -47,6 +47,7 @@ def _register() -> None:
     # Imported here so each command module can import `main` and `pass_settings`.
     from pipeline.cli import (  # noqa: F401
         admin,
+        audit,
         bench,
         broker,
         demo,

@@ -28,5 +28,8 @@ class ArticleStore(Protocol):
     async def count(self) -> int:
         """How many articles are stored."""
 
+    async def ids(self) -> list[str]:
+        """Every stored article id (for the audit)."""
+
     async def latest(self, limit: int = 20) -> list[Article]:
         """The most recently stored articles, newest first."""

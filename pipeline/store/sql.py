@@ -169,6 +169,10 @@ class SqlArticleStore:
         async with self.engine.connect() as conn:
             return int(await conn.scalar(select(func.count()).select_from(articles)) or 0)
 
+    async def ids(self) -> list[str]:
+        async with self.engine.connect() as conn:
+            return list((await conn.scalars(select(articles.c.id))).all())
+
     async def latest(self, limit: int = 20) -> list[Article]:
         query = select(articles.c.record).order_by(articles.c.stored_at.desc()).limit(limit)
         async with self.engine.connect() as conn:

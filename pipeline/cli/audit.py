@@ -1,0 +1,46 @@
+"""`newswire audit`: check that every article on news.raw reached the store or a dead letter."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from pipeline.cli import main, pass_settings
+from pipeline.settings import Settings
+
+__all__ = ["audit"]
+
+
+@main.command("audit")
+@click.option("--store-url", help="The store to check (default: the worker's, NEWSWIRE_STORE_URL).")
+@click.option("--show", default=10, show_default=True, help="Missing records listed per hop.")
+@pass_settings
+def audit(settings: Settings, store_url: str | None, show: int) -> None:
+    """Trace every news.raw record to each hop and the store; exit 1 if any is lost.
+
+    Run it when the pipeline is idle (lag 0): a record still in flight counts as missing.
+    """
+    from aiokafka.errors import KafkaError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pipeline.audit import report_lines
+    from pipeline.audit_inputs import run_audit
+
+    url = store_url or settings.resolved_store_url
+    try:
+        report = asyncio.run(run_audit(settings, url))
+    except LookupError as exc:
+        raise click.ClickException(
+            f"{exc}: is this the right pipeline (NEWSWIRE_TOPIC_PREFIX)?"
+        ) from None
+    except KafkaError as exc:
+        raise click.ClickException(
+            f"cannot read the topics from {settings.kafka_bootstrap}: {exc}"
+        ) from None
+    except (SQLAlchemyError, OSError) as exc:
+        raise click.ClickException(f"cannot read the store {url}: {exc}") from None
+    for line in report_lines(report, show):
+        click.echo(line)
+    if not report.ok:
+        raise SystemExit(1)
