@@ -19,6 +19,7 @@ from faust.streams import Stream
 
 from pipeline import metrics
 from pipeline.app import app, settings
+from pipeline.commits import in_flight
 from pipeline.dedupe import (
     IndexEntry,
     carried_sketch,
@@ -112,7 +113,8 @@ async def dedupe(stream: StreamT[bytes]) -> None:
     batches = cast(Stream[bytes], stream).take_events(
         min(settings.stage_batch_size, BATCH), within=settings.stage_batch_seconds
     )
-    async for events in batches:  # take_events acknowledges a batch after this body
+    async for events in batches:
         if STATE.stale:
             STATE.rebuild()
-        await forward_batch(events, STAGE, STATE.decide)
+        with in_flight(events):
+            await forward_batch(events, STAGE, STATE.decide)

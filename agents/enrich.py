@@ -2,9 +2,8 @@
 
 The event loop never runs spaCy. A batch taken from the stream is cut into chunks
 (`ner_chunks`), all submitted to `NerPool` at once: each process works through its queue
-without pausing while the agent forwards, in order, the chunks already done. Events are
-acknowledged after the whole batch is sent on and Kafka has it (`take_events` acks after
-the loop body).
+without pausing while the agent forwards, in order, the chunks already done. A batch's
+offsets are done after the whole batch is sent on and Kafka has it (`in_flight`).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from faust.types import EventT
 
 from pipeline import metrics
 from pipeline.app import app, settings
+from pipeline.commits import in_flight
 from pipeline.dedupe import dedupe_settings
 from pipeline.enrich import enriched_article, ner_chunks, ner_request, without_entities
 from pipeline.errors import RejectedArticle
@@ -81,29 +81,30 @@ async def enrich(stream: StreamT[bytes]) -> None:
     try:
         async for events in batches:
             started = time.perf_counter()
-            outbox = Outbox()
-            accepted: _Taken = []
-            for event in events:
+            with in_flight(events):
+                outbox = Outbox()
+                accepted: _Taken = []
+                for event in events:
+                    try:
+                        accepted.append((event, decode_record(event.value, CleanArticle)))
+                    except RejectedArticle as error:
+                        await outbox.dead_letter(event, STAGE, error)
+                chunks = ner_chunks(accepted, settings.ner_processes, settings.ner_batch_size)
+                answers = [_submit(pool, chunk) for chunk in chunks]
                 try:
-                    accepted.append((event, decode_record(event.value, CleanArticle)))
-                except RejectedArticle as error:
-                    await outbox.dead_letter(event, STAGE, error)
-            chunks = ner_chunks(accepted, settings.ner_processes, settings.ner_batch_size)
-            answers = [_submit(pool, chunk) for chunk in chunks]
-            try:
-                for chunk, answer in zip(chunks, answers, strict=True):
-                    results, now = await answer, time.time()
-                    for (event, article), result in zip(chunk, results, strict=True):
-                        try:
-                            await outbox.emit(STAGE, enriched_article(article, result, now))
-                        except RejectedArticle as error:
-                            await outbox.dead_letter(event, STAGE, error)
-            finally:
-                for answer in answers:  # after a failure, no chunk runs on unawaited
-                    answer.cancel()
-            await outbox.delivered()
-            if accepted:
-                metrics.observe_stage(STAGE.name, time.perf_counter() - started, len(accepted))
+                    for chunk, answer in zip(chunks, answers, strict=True):
+                        results, now = await answer, time.time()
+                        for (event, article), result in zip(chunk, results, strict=True):
+                            try:
+                                await outbox.emit(STAGE, enriched_article(article, result, now))
+                            except RejectedArticle as error:
+                                await outbox.dead_letter(event, STAGE, error)
+                finally:
+                    for answer in answers:  # after a failure, no chunk runs on unawaited
+                        answer.cancel()
+                await outbox.delivered()
+                if accepted:
+                    metrics.observe_stage(STAGE.name, time.perf_counter() - started, len(accepted))
     finally:
         # Shielded: a worker that is shutting down cancels agents, and the pool must stop.
         await asyncio.shield(pool.close())

@@ -1,7 +1,7 @@
 """store: news.articles → the table store, in batches, one transaction each.
 
-Events are acknowledged only after their batch is written (`take_events` acks after the
-loop body), so a crash before the write redelivers them, and the upsert makes that harmless.
+A batch's offsets are done only after its transaction has committed (`in_flight`), so a
+crash before the write redelivers them, and the upsert makes that harmless.
 A failing write (store down, disk full, database locked) is retried with back-off, never
 skipped.
 """
@@ -19,10 +19,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline import metrics
 from pipeline.app import app, settings
+from pipeline.commits import in_flight
 from pipeline.errors import RejectedArticle
 from pipeline.records import decode_record
 from pipeline.retry import retry_forever
-from pipeline.routing import send_dead_letter
+from pipeline.routing import Outbox
 from pipeline.store import open_store
 from pipeline.topics import topic
 from pipeline.topology import stage
@@ -47,16 +48,19 @@ async def store(stream: StreamT[bytes]) -> None:
         async for events in batches:
             started = time.perf_counter()
             batch: list[Article] = []
-            for event in events:
-                try:
-                    batch.append(decode_record(event.value, Article))
-                except RejectedArticle as error:
-                    await send_dead_letter(event, STAGE, error)
-            await retry_forever(
-                partial(article_store.upsert, batch),
-                what="store write",
-                retry_on=STORE_ERRORS,
-            )
+            with in_flight(events):
+                letters = Outbox()
+                for event in events:
+                    try:
+                        batch.append(decode_record(event.value, Article))
+                    except RejectedArticle as error:
+                        await letters.dead_letter(event, STAGE, error)
+                await letters.delivered()
+                await retry_forever(
+                    partial(article_store.upsert, batch),
+                    what="store write",
+                    retry_on=STORE_ERRORS,
+                )
             if batch:
                 metrics.observe_stage(STAGE.name, time.perf_counter() - started, len(batch))
                 metrics.observe_stored(batch, time.time())

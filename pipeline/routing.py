@@ -1,14 +1,10 @@
 """How an agent moves records: transform them and send them on, or dead-letter them with the reason.
 
-Two ways, with the same guarantees:
-
 - `relay(stream, stage, transform)`: the whole agent loop, in batches (`take_events`). Each
   batch is transformed, every record is handed to the producer without waiting on the one
   before, and the batch waits until Kafka has acknowledged all of them (`Outbox.delivered`);
-  only then does `take_events` acknowledge the source events. A stage pays Faust's
+  only then are the source offsets done (`pipeline.commits.in_flight`). A stage pays Faust's
   per-record cost of iteration and sending once per batch instead of once per record.
-- `forward(event, stage, transform)`: one record at a time, for agents that iterate
-  `stream.events()` themselves.
 
 Only `RejectedArticle` becomes a dead letter; any other exception is a bug and propagates,
 so the worker logs it loudly instead of hiding it in the dead-letter topic. A send Kafka
@@ -33,13 +29,14 @@ from faust.types.tuples import RecordMetadata
 
 from pipeline import metrics
 from pipeline.app import app
+from pipeline.commits import in_flight
 from pipeline.deadletter import dead_letter
 from pipeline.errors import RejectedArticle
 from pipeline.retry import retry_forever
 from pipeline.topics import topic
 from pipeline.topology import DEADLETTER, Stage
 
-__all__ = ["Outbox", "emit", "forward", "forward_batch", "relay", "send_dead_letter"]
+__all__ = ["Outbox", "forward_batch", "relay"]
 
 log = logging.getLogger(__name__)
 
@@ -161,27 +158,6 @@ async def relay(
     """The agent loop of a one-in, one-out stage: batches of up to `batch_size` events, or
     what arrived within `within` seconds, each forwarded and then acknowledged."""
     batches = cast(Stream[bytes], stream).take_events(batch_size, within=within)
-    async for events in batches:  # take_events acknowledges a batch after this body
-        await forward_batch(events, stage, transform)
-
-
-async def send_dead_letter(event: EventT[bytes], stage: Stage, error: RejectedArticle) -> None:
-    """Publish the dead letter for `event` (refused by `stage`) to news.deadletter."""
-    await Outbox().dead_letter(event, stage, error)
-
-
-async def forward(event: EventT[bytes], stage: Stage, transform: Transform) -> None:
-    """Send `transform(event.value)` to the stage's sink, keyed by the record's `id`."""
-    started = time.perf_counter()
-    try:
-        record = transform(event.value)
-    except RejectedArticle as error:
-        await send_dead_letter(event, stage, error)
-        return
-    await emit(stage, record)
-    metrics.observe_stage(stage.name, time.perf_counter() - started)
-
-
-async def emit(stage: Stage, record: faust.Record) -> None:
-    """Send `record` to the stage's sink topic, keyed by its `id`."""
-    await Outbox().emit(stage, record)
+    async for events in batches:
+        with in_flight(events):  # done only once Kafka has every record made of them
+            await forward_batch(events, stage, transform)

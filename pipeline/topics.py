@@ -23,6 +23,8 @@ _TOPICS: dict[str, TopicT] = {
         value_serializer="raw",
         partitions=topic_partitions(name, settings.partitions),
         replicas=settings.replication_factor,
+        # The pipeline tracks and commits its input offsets itself (pipeline.commits).
+        acks=False,
     )
     for name in PIPELINE_TOPICS
 }

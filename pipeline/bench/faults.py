@@ -50,7 +50,7 @@ __all__ = ["PATHS", "RoundResult", "fault_rounds"]
 
 PATHS = ("kill", "rebalance", "kill", "broker", "store", "poison")
 MID_STREAM = 500
-"""Stored articles before the fault: the first batches are through, most are upstream."""
+"""Stored articles before the broker goes down: the first batches are through."""
 FAST = {
     "NEWSWIRE_NER_ENABLED": "false",
     "NEWSWIRE_DEDUPE_ENABLED": "false",
@@ -125,10 +125,12 @@ class _Round:
         )
 
     @contextlib.contextmanager
-    def publishing(self, records: Sequence[bytes], rate: float) -> Iterator[None]:
+    def publishing(self, records: Sequence[bytes], rate: float) -> Iterator[Callable[[], int]]:
         """Publish `records` to news.raw at `rate` a second in the background, so the fault
-        falls while articles are still arriving at every hop; the block waits for the end."""
+        falls while articles are still arriving at every hop; yields how many are sent so
+        far, and the block waits for the end."""
         chunk = max(1, int(rate / 4))
+        sent = [0]
 
         def run() -> None:
             started = time.monotonic()
@@ -137,11 +139,12 @@ class _Round:
                 if pause > 0:
                     time.sleep(pause)  # pacing the load generator
                 self.publish(RAW, records[n : n + chunk])
+                sent[0] = n + len(records[n : n + chunk])
 
         publisher = threading.Thread(target=run, name="publisher")
         publisher.start()
         try:
-            yield
+            yield lambda: sent[0]
         finally:
             publisher.join()
 
@@ -180,13 +183,20 @@ class _Round:
             stop_process(proc)
 
 
+def _mid_stream(run: _Round, sent: Callable[[], int], published: int) -> None:
+    """Until `published` records are on news.raw and the first are stored: the fault then
+    falls while every hop has work in flight and more is arriving."""
+    run.wait(lambda: sent() >= published, 300, f"{published:,} published")
+    run.wait(lambda: run.stored() >= 1, 300, "the first batch stored")
+
+
 def _kill(run: _Round, records: Sequence[bytes], services: _Services) -> None:
     run.start("first")
     run.wait(lambda: run.members() == ("Stable", 1), 90, "the first member joined")
     run.start("second")
     run.wait(lambda: run.members() == ("Stable", 2), 90, "a group of 2")
-    with run.publishing(records, services.rate):
-        run.wait(lambda: run.stored() >= MID_STREAM, 300, "the first batches stored")
+    with run.publishing(records, services.rate) as sent:
+        _mid_stream(run, sent, len(records) // 3)
         run.workers["second"].send_signal(signal.SIGKILL)  # kill -9: no commit, no goodbye
         run.workers["second"].wait()
 
@@ -194,8 +204,8 @@ def _kill(run: _Round, records: Sequence[bytes], services: _Services) -> None:
 def _rebalance(run: _Round, records: Sequence[bytes], services: _Services) -> None:
     run.start("first")
     run.wait(lambda: run.members() == ("Stable", 1), 90, "the first member joined")
-    with run.publishing(records, services.rate):
-        run.wait(lambda: run.stored() >= MID_STREAM, 300, "the first batches stored")
+    with run.publishing(records, services.rate) as sent:
+        _mid_stream(run, sent, len(records) // 5)
         run.start("second")
         run.wait(lambda: run.members() == ("Stable", 2), 90, "the second member joined")
         stop_process(run.workers["second"])  # a graceful leave: the group rebalances again
@@ -212,8 +222,8 @@ def _broker(run: _Round, records: Sequence[bytes], services: _Services) -> None:
 
 def _store(run: _Round, records: Sequence[bytes], services: _Services) -> None:
     run.start("worker")
-    with run.publishing(records, services.rate):
-        run.wait(lambda: run.stored() >= MID_STREAM, 300, "the first batches stored")
+    with run.publishing(records, services.rate) as sent:
+        _mid_stream(run, sent, len(records) // 3)
         services.postgres.stop()
         try:
             # Down until the store agent has failed twice: it keeps the batch it could not
@@ -229,8 +239,8 @@ def _store(run: _Round, records: Sequence[bytes], services: _Services) -> None:
 
 def _poison(run: _Round, records: Sequence[bytes], services: _Services) -> None:
     run.start("worker")
-    with run.publishing(records, services.rate):
-        run.wait(lambda: run.stored() >= MID_STREAM, 300, "the first batches stored")
+    with run.publishing(records, services.rate) as sent:
+        _mid_stream(run, sent, len(records) // 3)
         for stage in STAGES:  # mid-stream, into each stage's own input topic
             run.publish(stage.source, [POISON])
 
@@ -309,7 +319,7 @@ def fault_rounds(
     *,
     paths: Sequence[str] = PATHS,
     outage: float = 10.0,
-    rate: float = 1000.0,
+    rate: float = 500.0,
     workdir: Path,
 ) -> Iterator[RoundResult]:
     """Run `rounds` rounds, cycling through `paths`; yields each round's result as it ends.

@@ -213,7 +213,7 @@ def bench_scale(
 )
 @click.option("--outage", default=10.0, show_default=True, help="Seconds the broker is down.")
 @click.option(
-    "--rate", default=1000.0, show_default=True, help="Articles/s published during a fault."
+    "--rate", default=500.0, show_default=True, help="Articles/s published during a fault."
 )
 @click.option(
     "--keep-logs", is_flag=True, help="Keep every round's worker logs, not just failed ones."
@@ -236,6 +236,8 @@ def bench_faults(
     partition@offset of the first lost records; exits 1 if any round lost a record.
     """
     import shutil
+    import signal
+    import sys
     import tempfile
     from collections import Counter
 
@@ -249,6 +251,8 @@ def bench_faults(
         f"faults: {rounds} rounds of {count:,} articles ({len(articles):,} real articles cycled "
         f"from {origin}), {settings.partitions} partitions; logs under {workdir}"
     )
+    # A stopped soak still stops its broker, PostgreSQL and workers (SIGTERM unwinds).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     lost_rounds = 0
     per_path: Counter[str] = Counter()
     for result in fault_rounds(

@@ -19,6 +19,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from pipeline.store.migrations import lock_schema
+
 __all__ = ["FeedRegistry", "Subscription", "async_store_url"]
 
 metadata = sa.MetaData()
@@ -101,6 +103,7 @@ class FeedRegistry:
             Path(store_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(async_store_url(store_url))
         async with engine.begin() as conn:
+            await conn.run_sync(lock_schema)  # workers starting together take turns
             await conn.run_sync(metadata.create_all)
         return cls(engine)
 

@@ -21,7 +21,14 @@ from sqlalchemy import Connection, insert, select, text, update
 
 from pipeline.store.schema import article_entities, articles, store_meta
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "entity_keys", "migrate"]
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Migration",
+    "entity_keys",
+    "lock_schema",
+    "migrate",
+]
 
 # Any fixed 64-bit number; it names "newswire schema migration" among advisory locks.
 _PG_LOCK_KEY: Final = 0x6E657773_77697265
@@ -74,11 +81,17 @@ MIGRATIONS: Final = (
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 
 
-def migrate(conn: Connection) -> int:
-    """Bring the schema to `SCHEMA_VERSION` in this transaction; returns the version found."""
+def lock_schema(conn: Connection) -> None:
+    """On PostgreSQL, wait for the schema lock until this transaction ends: two processes
+    creating the same tables at once collide in the catalogue (a unique violation)."""
     if conn.dialect.name == "postgresql":
         conn.execute(select(text(f"pg_advisory_xact_lock({_PG_LOCK_KEY})")))
-    elif conn.dialect.name == "sqlite":
+
+
+def migrate(conn: Connection) -> int:
+    """Bring the schema to `SCHEMA_VERSION` in this transaction; returns the version found."""
+    lock_schema(conn)
+    if conn.dialect.name == "sqlite":
         # The database's write lock before the first look, so openers take turns
         # (busy_timeout makes the others wait for it).
         conn.exec_driver_sql("BEGIN IMMEDIATE")
