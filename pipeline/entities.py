@@ -46,6 +46,7 @@ from dataclasses import dataclass
 __all__ = [
     "KEPT_LABELS",
     "LABEL_PRIORITY",
+    "NAMED_LABELS",
     "TITLE_BODY_SEPARATOR",
     "CanonicalEntity",
     "Mention",
@@ -65,6 +66,11 @@ KEPT_LABELS = frozenset(
 event, law) and DATE, which anchors events ("2020"). Dropped: CARDINAL, ORDINAL, QUANTITY,
 PERCENT, MONEY, TIME and LANGUAGE, values rather than names: nobody follows "six" or "40%"
 across stories, and they would crowd out the names."""
+
+NAMED_LABELS = KEPT_LABELS - {"DATE"}
+"""The kept labels that name something: people, organisations, places (GPE, LOC, FAC),
+groups (NORP), events, works, laws and products. What the dashboard ranks and suggests;
+DATE stays in the records, where it anchors events, but "Wednesday" is nothing to follow."""
 
 _LABEL_ORDER = (
     "GPE LOC ORG PERSON NORP FAC EVENT PRODUCT WORK_OF_ART LAW DATE "
