@@ -16,7 +16,7 @@ import orjson
 
 from pipeline.dates import iso_utc, parse_published
 from pipeline.errors import BodyTooShort, MissingBody, NotJson, SchemaViolation, TooLarge
-from pipeline.language import guess_language
+from pipeline.language import language_tag
 from pipeline.settings import CleaningSettings
 from pipeline.text import (
     clean_text,
@@ -94,7 +94,7 @@ def clean_article(raw: RawArticle, limits: CleaningSettings, now: datetime) -> C
         url=url,
         source=raw.source,
         published_at=published_at,
-        language=raw.language or guess_language(body),
+        language=language_tag(raw.language),  # else detected in enrich, beside NER
         external_id=raw.external_id,
         extraction=raw.extraction,
         received_at=raw.received_at,

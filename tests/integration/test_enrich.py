@@ -68,6 +68,44 @@ def test_short_forms_of_names_fold_into_the_full_name(
     assert people["Hosni Mubarak"] >= 3, people
 
 
+FRENCH = (
+    "Le président français Emmanuel Macron a reçu mardi le chancelier allemand Olaf Scholz à "
+    "l'Élysée pour parler de la guerre en Ukraine. Les deux dirigeants ont promis de renforcer "
+    "l'aide militaire et de relancer les discussions sur le budget de l'Union européenne."
+)
+
+
+def test_an_article_without_a_pipeline_for_its_language_is_untagged_and_deduplicated(
+    pipeline, worker, wait: Wait
+) -> None:
+    # The worker has the default pipelines: English only.
+    copies = [
+        {"title": "Macron reçoit Scholz", "body": FRENCH, "url": f"https://example.fr/{n}"}
+        for n in range(2)
+    ]
+    pipeline.send_raw([orjson.dumps(c) for c in copies])
+    urls = {c["url"] for c in copies}
+
+    def french() -> list[dict[str, object]]:
+        rows = [orjson.loads(r[1]) for r in pipeline.stored()]
+        found = [r for r in rows if r["url"] in urls]
+        return found if len(found) == 2 else []
+
+    first, second = sorted(
+        wait(french, 180, "both French copies"), key=lambda r: r["kind"] != "new"
+    )  # type: ignore[arg-type]
+    for record in (first, second):
+        assert (record["language"], record["ner_skipped"], record["entities"]) == (
+            "fr",
+            "language",
+            [],
+        )
+    assert (first["kind"], second["kind"]) == ("new", "duplicate")
+    assert second["duplicate_of"] == first["id"]
+    english = _stored_by_title(pipeline)
+    assert all(r["ner_skipped"] is None for r in english.values() if r["language"] == "en")
+
+
 def test_huge_and_strange_bodies_do_not_kill_the_worker(pipeline, worker, wait: Wait) -> None:
     sentence = "The minister met the Armenian delegation in Yerevan on Monday. "
     huge = sentence * (1_900_000 // len(sentence))
