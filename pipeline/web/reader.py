@@ -236,6 +236,13 @@ class StoreReader:
             .order_by(n.desc())
             .limit(TOP),
         )
+        languages = self._rows(
+            conn,
+            select(articles.c.language, n)
+            .group_by(articles.c.language)
+            .order_by(n.desc(), articles.c.language)
+            .limit(TOP),
+        )
         recent = func.sum(case((articles.c.stored_at >= now - GROWTH_SECONDS, 1), else_=0))
         story = (
             select(articles.c.story_id, n, recent.label("recent"), func.max(articles.c.stored_at))
@@ -266,6 +273,7 @@ class StoreReader:
             "articles": int(total or 0),
             "last_stored_at": last,
             "sources": [{"source": s, "articles": c} for s, c in sources],
+            "languages": [{"language": lang, "articles": c} for lang, c in languages],
             "stories": [_story(row, named) for row in stories],
             "growing": [_story(row, named) for row in growing],
         }
@@ -305,7 +313,8 @@ class StoreReader:
         return await self._run(work)
 
     async def figures(self, now: float) -> dict[str, Any]:
-        """Totals for the dashboard: articles, latest store time, top sources and stories."""
+        """Totals for the dashboard: articles, latest store time, top sources, languages
+        (null: unknown) and stories."""
         return await self._run(lambda c: self._figures(c, now))
 
     async def writable(self, timeout: float = 1.0) -> bool:

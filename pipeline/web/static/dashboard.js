@@ -245,6 +245,17 @@ function storyItem(s) {
     entities.length ? el("div", { class: "chips" }, ...entities.map((e) => entityChip(e))) : null);
 }
 
+const LANGUAGE_NAMES = new Intl.DisplayNames(["en"], { type: "language" });
+
+function languageName(code) {
+  if (!code) return "unknown";
+  try {
+    return `${LANGUAGE_NAMES.of(code)} (${code})`;
+  } catch {
+    return code;  // not a language code Intl knows
+  }
+}
+
 function renderSide(stats) {
   const entities = stats.entities;
   $("entities-panel").hidden = entities.length === 0;
@@ -256,6 +267,10 @@ function renderSide(stats) {
   const growing = store.growing ?? [];
   $("growing-head").hidden = growing.length === 0;
   $("growing").replaceChildren(...growing.map(storyItem));
+
+  const languages = (stats.stored.store.languages ?? []).map((l) => [languageName(l.language), l.articles]);
+  bars($("languages"), languages, false);
+  $("languages-empty").hidden = languages.length > 0;
 
   const sources = stats.stored.store.sources.map((s) => [s.source, s.articles]);
   bars($("sources"), sources, false);
