@@ -124,6 +124,12 @@ def test_publish_to_missing_topics_fails_in_one_line(kafka_bootstrap: str, tmp_p
     assert _partitions(kafka_bootstrap, [_topic(env, RAW)]) == {}
 
 
+def test_tail_of_a_missing_topic_fails_in_one_line(kafka_bootstrap: str, tmp_path: Path) -> None:
+    env = _env(kafka_bootstrap, tmp_path)
+    proc = _cli(env, "tail", "--topic", "no.such.topic", "--idle-timeout", "5")
+    _fails_in_one_line(proc, "topic no.such.topic does not exist", "newswire topics list")
+
+
 def test_list_then_create_grows_a_topic_with_too_few_partitions(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
@@ -202,9 +208,11 @@ def test_delete_needs_yes_then_removes_every_pipeline_topic(
         ("topics", "list", "--timeout", "1"),
         ("topics", "add-partitions", "--timeout", "1"),
         ("topics", "delete", "--yes", "--timeout", "1"),
+        ("tail", "--idle-timeout", "1"),
+        ("publish", "tests/data/seeds/"),
     ],
 )
-def test_every_topics_command_without_a_broker_fails_in_one_line(
+def test_every_kafka_command_without_a_broker_fails_in_one_line(
     args: tuple[str, ...], tmp_path: Path
 ) -> None:
     env = _env(f"127.0.0.1:{free_port()}", tmp_path)
