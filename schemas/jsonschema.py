@@ -17,7 +17,7 @@ import faust
 
 from schemas.article import Article, CleanArticle, EnrichedArticle
 from schemas.deadletter import DeadLetter
-from schemas.raw import RawArticle
+from schemas.raw import FIELD_NAMES, NUMBER_FIELDS, RawArticle
 
 __all__ = ["SCHEMA_DIR", "TOPIC_RECORDS", "export_schemas", "record_schema", "schema_path"]
 
@@ -80,10 +80,38 @@ def _object_schema(model: type[faust.Record], defs: dict[str, Any]) -> dict[str,
     return schema
 
 
+def _with_field_names(schema: dict[str, Any]) -> dict[str, Any]:
+    """news.raw's schema admitting every name of `schemas.raw.FIELD_NAMES`.
+
+    Each other name takes its field's schema; `NUMBER_FIELDS` also take a number; the body
+    may be null under one name if it is a string under another (the first non-null wins).
+    """
+    properties: dict[str, Any] = {}
+    for field, names in FIELD_NAMES.items():
+        prop = dict(schema["properties"][field])
+        if field in NUMBER_FIELDS:
+            prop["anyOf"] = [{"type": "string"}, {"type": NUMBER_FIELDS[field]}, {"type": "null"}]
+        if field == "body":
+            prop = {"anyOf": [prop, {"type": "null"}]}
+        properties[field] = prop
+        for name in names[1:]:
+            alias = {k: v for k, v in prop.items() if k != "default"}
+            properties[name] = {**alias, "description": f"another name for `{field}`"}
+    body_names = FIELD_NAMES["body"]
+    one_body = [{"required": [n], "properties": {n: {"type": "string"}}} for n in body_names]
+    rest = {k: v for k, v in schema.items() if k not in ("properties", "required")}
+    return {**rest, "properties": properties, "anyOf": one_body}
+
+
 def record_schema(model: type[faust.Record]) -> dict[str, Any]:
-    """The draft 2020-12 JSON Schema of one record model (a pure function of its fields)."""
+    """The draft 2020-12 JSON Schema of one record model (a pure function of its fields).
+
+    news.raw's (`RawArticle`) also admits the other names of its fields, as normalize does.
+    """
     defs: dict[str, Any] = {}
     body = _object_schema(model, defs)
+    if model is RawArticle:
+        body = _with_field_names(body)
     version = model._options.defaults.get("schema_version", 1)
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

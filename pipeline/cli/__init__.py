@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
+from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
+from pipeline.broker import BrokerError
 from pipeline.settings import Settings, load_settings
 
-__all__ = ["checked_settings", "main", "pass_settings"]
+__all__ = ["OneLineErrors", "checked_settings", "main", "pass_settings"]
 
 
 def checked_settings() -> Settings:
@@ -24,7 +27,28 @@ def checked_settings() -> Settings:
         raise click.UsageError(f"bad setting: {problems}") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """A group whose commands fail with one line and exit status 1, never a traceback.
+
+    Broker and Kafka problems are the user's to fix (start the broker, fix an address, a
+    topic): their messages say how. Anything else is a bug and keeps its traceback.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokerError as exc:
+            raise click.ClickException(str(exc)) from None
+        except KafkaError as exc:
+            settings = ctx.find_object(Settings)
+            where = settings.kafka_bootstrap if settings else "the broker"
+            raise click.ClickException(
+                f"Kafka at {where}: {exc}; check `newswire broker status` and "
+                "NEWSWIRE_KAFKA_BOOTSTRAP"
+            ) from None
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--bootstrap-server",
     "kafka_bootstrap",

@@ -44,7 +44,8 @@ def _wait_for_web(url: str, worker: subprocess.Popen[bytes], timeout: float) -> 
 def demo(settings: Settings) -> None:
     """Run everything locally and feed it the bundled sample news; Ctrl-C stops it all."""
     with local_broker(settings):
-        asyncio.run(create_pipeline_topics(settings))
+        for line in asyncio.run(create_pipeline_topics(settings)).lines():
+            click.echo(f"topics: {line}")
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         log_path = settings.data_dir / "worker.log"
         with log_path.open("ab") as log:

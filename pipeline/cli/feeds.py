@@ -130,6 +130,11 @@ def feeds_import(settings: Settings, opml: Path, interval: str | None) -> None:
 def feeds_run(settings: Settings) -> None:
     """Poll the subscribed feeds into news.raw without a worker, until Ctrl-C."""
     from pipeline.feeds.service import Sources
+    from pipeline.topics_admin import create_pipeline_topics
+
+    # news.raw must exist (no broker of ours makes it on request): made as a worker makes it.
+    for line in asyncio.run(create_pipeline_topics(settings)).lines():
+        click.echo(f"topics: {line}", err=True)
 
     async def run() -> None:
         sources = Sources(settings)

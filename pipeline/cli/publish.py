@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from pipeline.broker import BrokerError, wait_for_broker
 from pipeline.cli import main, pass_settings
 from pipeline.publish import publish_articles
 from pipeline.settings import Settings
@@ -61,12 +62,15 @@ def publish(
         err.print(str(failure), markup=False, soft_wrap=True)
 
     items = read_articles(paths, source=source)
+    asyncio.run(wait_for_broker(settings.kafka_bootstrap, timeout=10))
     try:
         summary = asyncio.run(
             publish_articles(
                 settings.kafka_bootstrap, topic, items, on_sent=on_sent, on_rejected=on_rejected
             )
         )
+    except BrokerError:
+        raise  # its message says what to do; the command group prints it as one line
     except Exception as exc:  # the broker is unreachable or refused: say so, in one line
         raise click.ClickException(
             f"could not publish to {settings.kafka_bootstrap} ({type(exc).__name__}: {exc}); "

@@ -39,5 +39,6 @@ def worker(
     from pipeline.topics_admin import create_pipeline_topics
     from pipeline.worker import run_worker
 
-    asyncio.run(create_pipeline_topics(settings))
+    for line in asyncio.run(create_pipeline_topics(settings)).lines():
+        click.echo(f"topics: {line}", err=True)
     run_worker()

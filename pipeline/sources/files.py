@@ -13,11 +13,10 @@ Formats, chosen by extension (case-insensitive):
   The file is read whole: use JSON Lines for large inputs.
 - ``.jsonl`` / ``.ndjson``: one object per line, read line by line; blank lines skipped.
 
-Fields of a JSON object (the first alias with a non-null value wins; others are ignored):
-body ← body, text, content; title ← title, headline; url ← url, link; published ←
-published, date, published_at, pubDate (a number is epoch seconds, kept as its decimal
-string); source ← source; language ← language, lang; external_id ← external_id, id;
-extraction ← extraction. `source` defaults to the `source` argument, else ``file:<name>``.
+Fields of a JSON object: `schemas.raw.FIELD_NAMES`, the vocabulary news.raw and
+`POST /api/articles` take too (the first name with a non-null value wins; other keys are
+ignored; a number in `published` is epoch seconds, kept as its decimal string).
+`source` defaults to the `source` argument, else ``file:<name>``.
 
 Locations: ``path:line`` (1-based line where the record starts) for records;
 the bare ``path`` for failures about the whole file (unreadable, unsupported_file, empty_file).
@@ -32,7 +31,7 @@ from typing import IO, Any, Literal, get_args
 
 import orjson
 
-from schemas.raw import RawArticle
+from schemas.raw import MISSING_BODY, RawArticle, pick_fields
 
 __all__ = [
     "ARTICLE_SUFFIXES",
@@ -71,16 +70,14 @@ _HEADER = re.compile(r"date[ \t]+[0-9]", re.IGNORECASE)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[^\S\n]*\n)+")
 _JSON_TYPES = {bool: "boolean", int: "number", float: "number", str: "string", list: "array"}
-_BODY = ("body", "text", "content")
-_OPTIONAL: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("title", ("title", "headline")),
-    ("url", ("url", "link")),
-    ("published", ("published", "date", "published_at", "pubDate")),
-    ("source", ("source",)),
-    ("language", ("language", "lang")),
-    ("external_id", ("external_id", "id")),
-    ("extraction", ("extraction",)),
-)
+# What a field's value must be once `pick_fields` has turned numbers into strings.
+_TYPES: dict[str, type | tuple[type, ...]] = {"received_at": (int, float), "schema_version": int}
+_EXPECTED = {
+    "published": "a string, a number or null",
+    "external_id": "a string, an integer or null",
+    "received_at": "a number or null",
+    "schema_version": "an integer",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,48 +231,27 @@ def _to_article(
         return ParseFailure(
             location, "not_an_object", f"expected {expected}, got {_json_type(obj)}"
         )
-    key, body = _pick(obj, _BODY)
-    if key is None:
-        return ParseFailure(location, "missing_body", 'no "body", "text" or "content" field')
+    picked = pick_fields(obj)
+    if "body" not in picked:
+        return ParseFailure(location, "missing_body", MISSING_BODY)
+    key, body = picked.pop("body")
     if not isinstance(body, str):
         return _bad_field(location, key, "a string", body)
     if not body.strip():
         return ParseFailure(location, "empty_body", f'"{key}" is empty')
     fields: dict[str, Any] = {}  # Any: faust's Record.__init__ types its keywords loosely
-    for field, aliases in _OPTIONAL:
-        key, value = _pick(obj, aliases)
-        if field == "published" and isinstance(value, int | float) and not isinstance(value, bool):
-            value = _epoch(value)
-        elif field == "external_id" and isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)  # many feeds and CMSs number their articles
-        if value is not None and not isinstance(value, str):
-            expected = "a string, a number or null" if field == "published" else "a string or null"
-            return _bad_field(location, str(key), expected, value)
+    for field, (key, value) in picked.items():
+        expected = _EXPECTED.get(field, "a string or null")
+        if not isinstance(value, _TYPES.get(field, str)) or isinstance(value, bool):
+            return _bad_field(location, key, expected, value)
         fields[field] = value
-    if fields["source"] is None:
-        fields["source"] = source
+    fields.setdefault("source", source)
     return ParsedArticle(location, RawArticle(body=body, **fields))
-
-
-def _pick(obj: dict[str, Any], aliases: tuple[str, ...]) -> tuple[str | None, Any]:
-    """The first alias whose value is not null, with that value; null counts as absent."""
-    for key in aliases:
-        value = obj.get(key)
-        if value is not None:
-            return key, value
-    return None, None
 
 
 def _strip_bom(data: bytes) -> tuple[bytes, int]:
     """The bytes without a leading UTF-8 BOM, and how many bytes were dropped."""
     return (data[len(_BOM) :], len(_BOM)) if data.startswith(_BOM) else (data, 0)
-
-
-def _epoch(seconds: int | float) -> str:
-    """Epoch seconds as a decimal string: 1577836800 and 1577836800.0 both give "1577836800"."""
-    if isinstance(seconds, float):
-        return str(int(seconds)) if seconds.is_integer() else repr(seconds)
-    return str(seconds)
 
 
 def _json_type(value: Any) -> str:

@@ -83,9 +83,7 @@ def check_body(body: bytes, *, jsonl: bool, limits: CleaningSettings, now: datet
             if isinstance(record, RejectedArticle):
                 raise record
             raw = parse_raw(record, limits)
-            # The language guess is the dearest step and decides neither acceptance nor the
-            # id, so the check skips it (normalize still guesses when the record has none).
-            clean = clean_article(raw.derive(language=raw.language or "und"), limits, now)
+            clean = clean_article(raw, limits, now)
         except RejectedArticle as exc:
             result.rejected.append(Rejection(index, exc.reason, exc.message, line))
             continue

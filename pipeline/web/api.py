@@ -4,7 +4,9 @@
   recently stored first (filters: `pipeline.web.queries`; `body=0` leaves bodies out);
 - `GET /api/articles/{id}`: one article (404 if unknown);
 - `GET /api/stories/{id}`: the articles of one story in publication order (404 if none);
-- `GET /api/stats`: the dashboard's figures (`pipeline.web.stats`).
+- `GET /api/stats`: the dashboard's figures (`pipeline.web.stats`);
+- `GET /api/entities?prefix=&limit=`: named entities of the newest articles, most articles
+  first: suggestions for `?entity=` (dates and other values are never suggested).
 
 Every article is its output record (`schemas/article.schema.json`) plus `stored_at`.
 """
@@ -18,7 +20,10 @@ from pipeline.web.http import as_aiohttp, error, json_response, truthy
 from pipeline.web.live import reader, stats
 from pipeline.web.queries import ArticleFilters, BadQuery
 
-__all__ = ["ArticleView", "ArticlesView", "StatsView", "StoryView"]
+__all__ = ["ArticleView", "ArticlesView", "EntitiesView", "StatsView", "StoryView"]
+
+SUGGESTIONS = 10  # default and
+MAX_SUGGESTIONS = 100  # largest `limit` of /api/entities
 
 
 @app.page("/api/articles", name="api_articles")
@@ -64,3 +69,19 @@ class StatsView(View):
 
     async def get(self, request: Request) -> Response:
         return json_response(await stats.get())
+
+
+@app.page("/api/entities", name="api_entities")
+class EntitiesView(View):
+    """Named-entity suggestions for the `?entity=` filter."""
+
+    async def get(self, request: Request) -> Response:
+        query = as_aiohttp(request).query
+        try:
+            limit = int(query.get("limit", SUGGESTIONS))
+        except ValueError:
+            return error(400, "limit must be an integer")
+        if not 1 <= limit <= MAX_SUGGESTIONS:
+            return error(400, f"limit must be between 1 and {MAX_SUGGESTIONS}")
+        prefix = query.get("prefix", "")
+        return json_response({"prefix": prefix, "entities": await reader.entities(prefix, limit)})

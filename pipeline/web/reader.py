@@ -33,6 +33,7 @@ from pipeline.web.queries import (
     list_query,
     story_query,
 )
+from pipeline.web.trending import rank_named
 
 __all__ = ["Item", "StoreReader", "sqlite_path"]
 
@@ -42,9 +43,12 @@ Item = dict[str, Any]  # an article record as JSON data, plus `stored_at`
 STORY_HOURS: Final = 24  # the "top stories" window of the figures
 TOP: Final = 10
 GROWTH_SECONDS: Final = 3600  # "fastest-growing": most articles in the last hour
+STORY_ENTITIES: Final = 5  # named entities shown with each story of the panel
+STORY_ARTICLES: Final = 500  # the panel's stories' newest articles that name them
+SUGGESTION_ARTICLES: Final = 1000  # the newest articles whose entities are suggested
 
 
-def _story(row: Sequence[Any]) -> Item:
+def _story(row: Sequence[Any], named: dict[str, list[Item]]) -> Item:
     story_id, articles_, recent, last, title = row
     return {
         "story_id": story_id,
@@ -52,6 +56,7 @@ def _story(row: Sequence[Any]) -> Item:
         "articles": articles_,
         "last_hour": int(recent or 0),
         "last_stored_at": last,
+        "entities": named.get(story_id, []),
     }
 
 
@@ -231,6 +236,13 @@ class StoreReader:
             .order_by(n.desc())
             .limit(TOP),
         )
+        languages = self._rows(
+            conn,
+            select(articles.c.language, n)
+            .group_by(articles.c.language)
+            .order_by(n.desc(), articles.c.language)
+            .limit(TOP),
+        )
         recent = func.sum(case((articles.c.stored_at >= now - GROWTH_SECONDS, 1), else_=0))
         story = (
             select(articles.c.story_id, n, recent.label("recent"), func.max(articles.c.stored_at))
@@ -256,16 +268,53 @@ class StoreReader:
             .limit(TOP),
         )
         total, last = (count[0][0], count[0][1]) if count else (0, None)
+        named = self._story_entities(conn, {row[0] for row in [*stories, *growing]})
         return {
             "articles": int(total or 0),
             "last_stored_at": last,
             "sources": [{"source": s, "articles": c} for s, c in sources],
-            "stories": [_story(row) for row in stories],
-            "growing": [_story(row) for row in growing],
+            "languages": [{"language": lang, "articles": c} for lang, c in languages],
+            "stories": [_story(row, named) for row in stories],
+            "growing": [_story(row, named) for row in growing],
         }
 
+    def _story_entities(
+        self, conn: Connection | None, story_ids: set[str]
+    ) -> dict[str, list[Item]]:
+        """Each story's leading named entities, over its newest articles."""
+        if not story_ids:
+            return {}
+        rows = self._rows(
+            conn,
+            select(articles.c.story_id, articles.c.record)
+            .where(articles.c.story_id.in_(sorted(story_ids)))
+            .order_by(articles.c.stored_at.desc())
+            .limit(STORY_ARTICLES),
+        )
+        lists: dict[str, list[list[Item]]] = {}
+        for story_id, record in rows:
+            lists.setdefault(story_id, []).append(orjson.loads(record).get("entities") or [])
+        return {sid: rank_named(found, STORY_ENTITIES) for sid, found in lists.items()}
+
+    async def entities(self, prefix: str, limit: int) -> list[Item]:
+        """Named entities of the newest articles whose text (or a word of it) starts with
+        `prefix`, most articles first: suggestions for the `?entity=` filter."""
+
+        def work(conn: Connection | None) -> list[Item]:
+            rows = self._rows(
+                conn,
+                select(articles.c.record)
+                .order_by(articles.c.stored_at.desc())
+                .limit(SUGGESTION_ARTICLES),
+            )
+            found = (orjson.loads(r.record).get("entities") or [] for r in rows)
+            return rank_named(found, limit, prefix)
+
+        return await self._run(work)
+
     async def figures(self, now: float) -> dict[str, Any]:
-        """Totals for the dashboard: articles, latest store time, top sources and stories."""
+        """Totals for the dashboard: articles, latest store time, top sources, languages
+        (null: unknown) and stories."""
         return await self._run(lambda c: self._figures(c, now))
 
     async def writable(self, timeout: float = 1.0) -> bool:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Protocol
 
+from pipeline.entities import NAMED_LABELS
 from pipeline.topology import DEADLETTER, Stage
+from pipeline.web.trending import rank_named
 from pipeline.windows import Clock
 
 __all__ = ["Stats", "assemble"]
@@ -46,14 +47,7 @@ def _stage_entry(
 
 
 def _trending(latest: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    counts: Counter[tuple[str, str]] = Counter()
-    for article in latest:
-        for entity in article.get("entities") or ():
-            counts[entity["text"], entity["label"]] += 1
-    return [
-        {"text": text, "label": label, "articles": n}
-        for (text, label), n in counts.most_common(TRENDING)
-    ]
+    return rank_named((article.get("entities") or () for article in latest), TRENDING)
 
 
 def assemble(
@@ -83,6 +77,7 @@ def assemble(
         "end_to_end": snapshot["end_to_end"],
         "deadletters": snapshot["deadletters"],
         "entities": _trending(snapshot["latest_stored"]),
+        "named_labels": sorted(NAMED_LABELS),
         "lag": partitions,
         "ner": snapshot.get("ner", {}),
         "decisions": snapshot.get("decisions", {}),

@@ -13,6 +13,7 @@ import pytest
 pytestmark = pytest.mark.integration
 
 SEEDS = Path(__file__).parents[1] / "data" / "seeds"
+SAMPLE = Path(__file__).parents[2] / "pipeline" / "sample_news" / "articles.jsonl"
 Wait = Callable[[Callable[[], object], float, str], object]
 
 # Canonical text (case-folded) → labels the issue accepts, for the two seed articles.
@@ -46,6 +47,63 @@ def test_seed_entities_are_tagged_in_canonical_form(pipeline, worker, wait: Wait
         assert corridor in ({"Lachin Corridor": "LOC"}, {"Lachin corridor": "LOC"}), corridor
         assert article["enriched_at"] is not None
         assert article["ner_truncated"] is False
+
+
+def test_short_forms_of_names_fold_into_the_full_name(
+    pipeline, worker, tmp_path: Path, wait: Wait
+) -> None:
+    # The issue's article: "Hosni Mubarak" twice, then "Hosni" (and "Mubarak") alone.
+    [mubarak] = [
+        line
+        for line in SAMPLE.read_text().splitlines()
+        if "Hosni Mubarak dies" in orjson.loads(line)["title"]
+    ]
+    path = tmp_path / "mubarak.jsonl"
+    path.write_text(mubarak + "\n")
+    assert pipeline.cli("publish", str(path)).returncode == 0
+    title = orjson.loads(mubarak)["title"]
+    stored = wait(lambda: _stored_by_title(pipeline).get(title), 180, "the Mubarak article")
+    people = {e["text"]: e["count"] for e in stored["entities"] if e["label"] == "PERSON"}  # type: ignore[index]
+    assert "Hosni" not in people and "Mubarak" not in people, people
+    assert people["Hosni Mubarak"] >= 3, people
+
+
+FRENCH = (
+    "Le président français Emmanuel Macron a reçu mardi le chancelier allemand Olaf Scholz à "
+    "l'Élysée pour parler de la guerre en Ukraine. Les deux dirigeants ont promis de renforcer "
+    "l'aide militaire et de relancer les discussions sur le budget de l'Union européenne."
+)
+
+
+def test_an_article_without_a_pipeline_for_its_language_is_untagged_and_deduplicated(
+    pipeline, worker, wait: Wait
+) -> None:
+    # The worker has the default pipelines: English only.
+    copies = [
+        {"title": "Macron reçoit Scholz", "body": FRENCH, "url": f"https://example.fr/{n}"}
+        for n in range(2)
+    ]
+    pipeline.send_raw([orjson.dumps(c) for c in copies])
+    urls = {c["url"] for c in copies}
+
+    def french() -> list[dict[str, object]]:
+        rows = [orjson.loads(r[1]) for r in pipeline.stored()]
+        found = [r for r in rows if r["url"] in urls]
+        return found if len(found) == 2 else []
+
+    first, second = sorted(
+        wait(french, 180, "both French copies"), key=lambda r: r["kind"] != "new"
+    )  # type: ignore[arg-type]
+    for record in (first, second):
+        assert (record["language"], record["ner_skipped"], record["entities"]) == (
+            "fr",
+            "language",
+            [],
+        )
+    assert (first["kind"], second["kind"]) == ("new", "duplicate")
+    assert second["duplicate_of"] == first["id"]
+    english = _stored_by_title(pipeline)
+    assert all(r["ner_skipped"] is None for r in english.values() if r["language"] == "en")
 
 
 def test_huge_and_strange_bodies_do_not_kill_the_worker(pipeline, worker, wait: Wait) -> None:

@@ -8,58 +8,24 @@ page. A screenshot is saved to `test-artifacts/dashboard.png`.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import time
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from browser import TIMEOUT_MS, needs_chromium
 from playwright import async_api as playwright
 from waiting import await_until
 
-from pipeline.broker import free_port
 from pipeline.sources.files import SAMPLE_NEWS_DIR
 
 expect = playwright.expect
 
-CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [pytest.mark.ui, pytest.mark.integration, needs_chromium]
 
-pytestmark = [
-    pytest.mark.ui,
-    pytest.mark.integration,
-    # A user without Chromium skips these; CI (which installs it) must never skip them.
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("CI"),
-        reason="needs chromium: apt-get install chromium",
-    ),
-]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SEEDS = Path(__file__).parents[1] / "data" / "seeds"
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
-TIMEOUT_MS = 90_000
-
-
-@pytest.fixture(scope="module")
-def dashboard_url(pipeline: Any) -> Iterator[str]:
-    """A worker with its web server on a known port; yields the dashboard's URL."""
-    port = free_port()
-    proc = pipeline.start_worker("ui", NEWSWIRE_WEB_PORT=str(port))
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        pipeline.stop_worker(proc, "ui")
 
 
 @pytest.fixture
@@ -67,34 +33,6 @@ def screenshot() -> Path:
     """Where the test saves its screenshot (the folder is gitignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / "dashboard.png"
-
-
-@pytest.fixture
-async def page(dashboard_url: str) -> AsyncIterator[Any]:
-    async with playwright.async_playwright() as p:
-        browser = await p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = await browser.new_page(viewport={"width": 1440, "height": 900})
-            page.set_default_timeout(TIMEOUT_MS)
-            expect.set_options(timeout=TIMEOUT_MS)
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            deadline = time.monotonic() + 90
-            while True:  # the worker's web server comes up a few seconds after its start
-                try:
-                    await page.goto(dashboard_url)
-                    break
-                except playwright.Error:
-                    if time.monotonic() > deadline:
-                        raise
-                    await asyncio.sleep(0.2)  # poll interval while the server starts
-            yield page
-            assert errors == [], f"errors in the page's console: {errors}"
-        finally:
-            await browser.close()
 
 
 async def number(page: Any, selector: str) -> int:

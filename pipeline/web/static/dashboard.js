@@ -222,18 +222,44 @@ function renderDeadLetters(dl) {
   $("dl-empty").hidden = dl.total > 0;
 }
 
+// Entities the dashboard shows (people, organisations, places, groups, events, works, laws,
+// products): /api/stats says which labels; dates stay in the records but are not shown.
+let namedLabels = null;
+
+function named(entities) {
+  return namedLabels ? (entities ?? []).filter((e) => namedLabels.has(e.label)) : [];
+}
+
+function entityChip(e, count) {
+  const text = count === undefined ? e.text : `${e.text} · ${count}`;
+  return el("button", { type: "button", class: `chip label-${e.label}`, title: `${e.label}: show its articles`,
+    "data-entity": e.text, text, onclick: () => setEntityFilter(e.text) });
+}
+
 function storyItem(s) {
   const growth = s.last_hour > 0 ? ` · +${fmtInt(s.last_hour)} in the last hour` : "";
+  const entities = named(s.entities);
   return el("li", { "data-story": s.story_id },
     el("a", { href: `/api/stories/${encodeURIComponent(s.story_id)}`, text: s.title ?? s.story_id }),
-    el("span", { class: "muted", text: ` ${plural(s.articles, "article")}${growth}` }));
+    el("span", { class: "muted", text: ` ${plural(s.articles, "article")}${growth}` }),
+    entities.length ? el("div", { class: "chips" }, ...entities.map((e) => entityChip(e))) : null);
+}
+
+const LANGUAGE_NAMES = new Intl.DisplayNames(["en"], { type: "language" });
+
+function languageName(code) {
+  if (!code) return "unknown";
+  try {
+    return `${LANGUAGE_NAMES.of(code)} (${code})`;
+  } catch {
+    return code;  // not a language code Intl knows
+  }
 }
 
 function renderSide(stats) {
   const entities = stats.entities;
   $("entities-panel").hidden = entities.length === 0;
-  $("entities").replaceChildren(...entities.map((e) =>
-    el("span", { class: `chip label-${e.label}`, title: e.label, text: `${e.text} · ${e.articles}` })));
+  $("entities").replaceChildren(...named(entities).map((e) => entityChip(e, e.articles)));
 
   const store = stats.stored.store;
   $("stories-panel").hidden = store.stories.length === 0;
@@ -241,6 +267,10 @@ function renderSide(stats) {
   const growing = store.growing ?? [];
   $("growing-head").hidden = growing.length === 0;
   $("growing").replaceChildren(...growing.map(storyItem));
+
+  const languages = (stats.stored.store.languages ?? []).map((l) => [languageName(l.language), l.articles]);
+  bars($("languages"), languages, false);
+  $("languages-empty").hidden = languages.length > 0;
 
   const sources = stats.stored.store.sources.map((s) => [s.source, s.articles]);
   bars($("sources"), sources, false);
@@ -264,6 +294,7 @@ function renderSide(stats) {
 }
 
 function renderStats(stats) {
+  namedLabels = new Set(stats.named_labels ?? []);
   $("app-id").textContent = stats.app_id;
   $("uptime").textContent = `up ${fmtDuration(stats.now - stats.started_at)}`;
   $("processed").textContent = fmtInt(stats.processed);
@@ -289,7 +320,7 @@ function decision(a) {
 
 function articleItem(a) {
   const [kind, text] = decision(a);
-  const entities = (a.entities ?? []).slice(0, 8);
+  const entities = named(a.entities).slice(0, 8);
   return el("li", { class: "article", "data-id": a.id },
     el("div", { class: "article-head" },
       el("span", { class: "muted", text: fmtClock(a.stored_at) }),
@@ -298,7 +329,7 @@ function articleItem(a) {
       a.published_at ? el("span", { class: "muted", text: a.published_at.slice(0, 10) }) : null),
     el("a", { class: "article-title", href: `/api/articles/${encodeURIComponent(a.id)}`, text: a.title }),
     entities.length
-      ? el("div", { class: "chips" }, ...entities.map((e) => el("span", { class: `chip label-${e.label}`, title: e.label, text: e.text })))
+      ? el("div", { class: "chips" }, ...entities.map((e) => entityChip(e)))
       : el("div", { class: "muted small", text: "no entities" }));
 }
 
@@ -358,5 +389,43 @@ function connect(name, url, event, handle) {
   return source;
 }
 
-connect("stats", "/api/stats/stream", "stats", renderStats);
-connect("articles", "/api/stream?backlog=30&body=0", "article", addArticle);
+// ---- entity filter with suggestions ---------------------------------------------------
+
+let articleStream = null;
+
+function connectArticles(entity) {
+  articleStream?.close();
+  const filter = entity ? `&entity=${encodeURIComponent(entity)}` : "";
+  $("articles").replaceChildren();
+  $("articles-empty").hidden = false;
+  $("stream-hint").textContent = entity ? `naming ${entity}, newest first` : "newest first";
+  articleStream = connect("articles", `/api/stream?backlog=30&body=0${filter}`, "article", addArticle);
+}
+
+function setEntityFilter(entity) {
+  $("entity-filter").value = entity;
+  connectArticles(entity);
+}
+
+let suggestTimer = null;
+
+async function suggest(prefix) {
+  const response = await fetch(`/api/entities?limit=10&prefix=${encodeURIComponent(prefix)}`, { cache: "no-store" });
+  if (!response.ok) return;
+  const { entities } = await response.json();
+  $("entity-suggestions").replaceChildren(...entities.map((e) =>
+    el("option", { value: e.text, label: `${e.label} · ${plural(e.articles, "article")}` })));
+}
+
+$("entity-filter").addEventListener("input", (e) => {
+  clearTimeout(suggestTimer);
+  suggestTimer = setTimeout(() => suggest(e.target.value.trim()), 150);
+});
+$("entity-filter").addEventListener("change", (e) => connectArticles(e.target.value.trim()));
+$("entity-filter").addEventListener("focus", (e) => suggest(e.target.value.trim()));
+
+connect("stats", "/api/stats/stream", "stats", (stats) => {
+  const first = namedLabels === null;
+  renderStats(stats);
+  if (first) connectArticles("");  // after the labels are known, so the first chips are right
+});

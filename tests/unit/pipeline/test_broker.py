@@ -64,7 +64,7 @@ def test_server_properties_single_kraft_node(tmp_path: Path) -> None:
     # One broker: any internal topic asking for more replicas would never become available.
     for key in ("offsets.topic.replication.factor", "transaction.state.log.replication.factor"):
         assert props[key] == "1"
-    assert props["auto.create.topics.enable"] == "true"  # Faust relies on it
+    assert props["auto.create.topics.enable"] == "false"  # only newswire makes topics
     protocols = dict(p.split(":") for p in props["listener.security.protocol.map"].split(","))
     assert protocols.keys() == {"PLAINTEXT", "CONTROLLER"}
 

@@ -272,3 +272,83 @@ def test_canonical_entity_has_the_fields_of_the_entity_record() -> None:
         "first_offset": 68,
         "in_title": True,
     }
+
+
+# short forms of names
+
+
+def _entities(title: str, body: str, spans: list[tuple[str, str, int]]) -> list[CanonicalEntity]:
+    text = ner_text(title, body)
+    return canonical_entities([at(text, s, label, nth) for s, label, nth in spans], title)
+
+
+def test_later_short_forms_fold_into_the_full_name_and_counts_add_up() -> None:
+    body = (
+        "Former president Hosni Mubarak died on Tuesday. Hosni Mubarak ruled for 30 years. "
+        "Hosni, as crowds called him, was 91. Maria Zakharova spoke. Zakharova said so."
+    )
+    entities = _entities(
+        "",
+        body,
+        [
+            ("Hosni Mubarak", "PERSON", 0),
+            ("Hosni Mubarak", "PERSON", 1),
+            ("Hosni", "PERSON", 2),
+            ("Maria Zakharova", "PERSON", 0),
+            ("Zakharova", "ORG", 1),  # the small model's usual reading of a surname
+        ],
+    )
+    assert entities == [
+        CanonicalEntity("Hosni Mubarak", "PERSON", 3, body.index("Hosni"), False),
+        CanonicalEntity("Maria Zakharova", "PERSON", 2, body.index("Maria"), False),
+    ]
+
+
+def test_a_short_form_in_the_title_folds_into_the_name_in_the_body() -> None:
+    title, body = "Navalny airlifted to Germany", "Alexei Navalny was flown to Berlin."
+    entities = _entities(title, body, [("Navalny", "PERSON", 0), ("Alexei Navalny", "PERSON", 0)])
+    assert entities == [CanonicalEntity("Alexei Navalny", "PERSON", 2, 0, True)]
+
+
+def test_longest_names_fold_first_then_the_surname() -> None:
+    body = "Vladimir Vladimirovich Putin spoke. Vladimir Putin left. Putin returned."
+    entities = _entities(
+        "",
+        body,
+        [
+            ("Vladimir Vladimirovich Putin", "PERSON", 0),
+            ("Vladimir Putin", "PERSON", 0),
+            ("Putin", "PERSON", 2),
+        ],
+    )
+    assert entities == [CanonicalEntity("Vladimir Vladimirovich Putin", "PERSON", 3, 0, False)]
+
+
+@pytest.mark.parametrize(
+    ("body", "spans"),
+    [
+        # Two names fit: "Biden" stays on its own.
+        (
+            "Joe Biden and Hunter Biden met. Biden spoke.",
+            [("Joe Biden", "PERSON", 0), ("Hunter Biden", "PERSON", 0), ("Biden", "PERSON", 2)],
+        ),
+        # A place named after a person stays a place.
+        (
+            "George Washington was born in 1732. Washington is the capital.",
+            [("George Washington", "PERSON", 0), ("Washington", "GPE", 1)],
+        ),
+        # The short form came first in the body: not a later short form.
+        (
+            "Mubarak was ousted in 2011. Hosni Mubarak died in 2020.",
+            [("Mubarak", "PERSON", 0), ("Hosni Mubarak", "PERSON", 0)],
+        ),
+        # Not the words of the name, in its order.
+        (
+            "Maria Zakharova spoke. Zakharova Maria is not her name.",
+            [("Maria Zakharova", "PERSON", 0), ("Zakharova Maria", "PERSON", 0)],
+        ),
+    ],
+)
+def test_what_does_not_fold(body: str, spans: list[tuple[str, str, int]]) -> None:
+    entities = _entities("", body, spans)
+    assert len(entities) == len({s for s, _, _ in spans})

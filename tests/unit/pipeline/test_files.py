@@ -290,7 +290,9 @@ def test_field_type_errors_never_half_produce(tmp_path: Path) -> None:
         ),
     )
     assert read(path) == [
-        ParseFailure(f"{path}:1", "bad_field", '"id" must be a string or null, got number'),
+        ParseFailure(
+            f"{path}:1", "bad_field", '"id" must be a string, an integer or null, got number'
+        ),
         ParseFailure(
             f"{path}:2", "bad_field", '"date" must be a string, a number or null, got boolean'
         ),

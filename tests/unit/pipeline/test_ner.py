@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -270,10 +271,51 @@ def test_the_model_is_kept_and_reloaded_once_its_vocabulary_grew_past_the_limit(
     seed_results: list[NerResult], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     process_batch(SEED_REQUESTS)
-    kept = ner._state.nlp
-    assert process_batch(SEED_REQUESTS) == seed_results and ner._state.nlp is kept
+    kept = ner._state.loaded["en"]
+    assert process_batch(SEED_REQUESTS) == seed_results and ner._state.loaded["en"] is kept
     monkeypatch.setattr(ner, "VOCAB_GROWTH_LIMIT", 50)
-    monkeypatch.setattr(ner._state, "nlp", None)
+    ner._state.loaded.clear()
     assert process_batch(SEED_REQUESTS) == seed_results  # loads it; the seeds add > 50 words
-    assert ner._state.nlp is None  # dropped: the next batch loads it afresh
+    assert "en" not in ner._state.loaded  # dropped: the next batch loads it afresh
     assert process_batch(SEED_REQUESTS[:1]) == seed_results[:1]
+
+
+# languages
+
+FRENCH = NerRequest(
+    "fr-1",
+    "Emmanuel Macron reçoit Olaf Scholz à Paris",
+    "Le président français Emmanuel Macron a reçu mardi le chancelier allemand Olaf Scholz "
+    "à l'Élysée, à Paris, pour parler de la guerre en Ukraine et du budget de l'Union "
+    "européenne.",
+)
+
+
+def test_an_article_in_a_language_without_a_pipeline_is_skipped_not_failed(
+    seed_results: list[NerResult],
+) -> None:
+    french, english = process_batch([FRENCH, SEED_REQUESTS[0]])
+    assert (french.language, french.skipped, french.error) == ("fr", "language", None)
+    assert (french.entities, french.words) == ([], 0)
+    assert english == seed_results[0]
+    assert (english.language, english.skipped) == ("en", None)
+
+
+def test_each_language_goes_to_its_own_pipeline() -> None:
+    # The English pipeline stands in for a French one here: what is checked is the
+    # routing, that a configured language is tagged by its pipeline and not skipped.
+    init_worker({"en": "", "fr": resolve_model(None)}, DEFAULT_MAX_CHARS, DEFAULT_BATCH_SIZE)
+    [french] = process_batch([FRENCH])
+    assert (french.language, french.skipped) == ("fr", None)
+    assert "Emmanuel Macron" in {e.text for e in french.entities}
+    assert set(ner._state.loaded) == {"en", "fr"}
+
+
+def test_the_records_language_wins_and_an_unknown_one_goes_to_english() -> None:
+    english = SEED_REQUESTS[0]
+    [german] = process_batch([replace(english, language="de")])
+    assert (german.language, german.skipped) == ("de", "language")
+    [british] = process_batch([replace(FRENCH, language="en-GB")])
+    assert (british.language, british.skipped) == ("en", None)
+    [unknown] = process_batch([NerRequest("u", "", "12345 67890 2024-01-01 !!! ???")])
+    assert (unknown.language, unknown.skipped) == (None, None)  # tagged by the default
