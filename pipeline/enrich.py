@@ -17,7 +17,9 @@ T = TypeVar("T")
 
 def ner_request(article: CleanArticle) -> NerRequest:
     """What NER needs of an article (picklable, sent to a worker process)."""
-    return NerRequest(article.id, article.title, article.body, article.published_at)
+    return NerRequest(
+        article.id, article.title, article.body, article.published_at, article.received_at
+    )
 
 
 def ner_chunks(items: Sequence[T], processes: int, batch_size: int) -> list[list[T]]:

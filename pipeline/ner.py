@@ -107,6 +107,7 @@ class NerRequest:
     title: str
     body: str
     published_at: str | None = None
+    received_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,7 @@ class _Tagged:
     body: str
     published_at: str | None
     entities: list[CanonicalEntity]
+    received_at: float | None
 
 
 def _story_sketch(
@@ -155,7 +157,12 @@ def _story_sketch(
 ) -> str | None:
     try:
         tagged = _Tagged(
-            request.article_id, request.title, request.body, request.published_at, entities
+            request.article_id,
+            request.title,
+            request.body,
+            request.published_at,
+            entities,
+            request.received_at,
         )
         return pack_sketch(sketch(tagged, settings))
     except ValueError:  # an unreadable date: dedupe sketches it again, and says why it cannot

@@ -103,6 +103,7 @@ class BenchArticle:
     group: str
     derived: bool = False
     real_story: bool = False
+    received_at: float | None = None
 
 
 @dataclass(frozen=True)
