@@ -31,6 +31,7 @@ __all__ = [
     "decode_share",
     "encode_share",
     "share_code",
+    "word_frequency",
     "word_share",
 ]
 
@@ -50,13 +51,17 @@ def _frequencies() -> dict[str, float]:
 
 
 @functools.lru_cache(maxsize=1 << 18)
+def word_frequency(word: str) -> float:
+    """f: the case-folded `word`'s share of running English words (at least `FLOOR`)."""
+    if _DIGIT.search(word):
+        return float(wordfreq.word_frequency(word, "en", wordlist="large", minimum=FLOOR))
+    return _frequencies().get(word, FLOOR) or FLOOR
+
+
+@functools.lru_cache(maxsize=1 << 18)
 def word_share(word: str) -> float:
     """p = 1 - exp(-L·f): the share of documents holding the case-folded `word`."""
-    if _DIGIT.search(word):
-        frequency = float(wordfreq.word_frequency(word, "en", wordlist="large", minimum=FLOOR))
-    else:
-        frequency = _frequencies().get(word, FLOOR) or FLOOR
-    return -math.expm1(-WORDS_PER_DOCUMENT * frequency)
+    return -math.expm1(-WORDS_PER_DOCUMENT * word_frequency(word))
 
 
 def encode_share(p: float) -> int:
