@@ -616,7 +616,7 @@ def run_dedupe_benchmark(
     settings: DedupeSettings | None = None,
     scale_count: int = 100_000,
     seed: int = 0,
-    shuffles: int = 4,
+    shuffles: int = 8,
     folds: int = 5,
     progress: Callable[[str], None] = lambda _: None,
 ) -> DedupeReport:

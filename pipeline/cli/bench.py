@@ -83,7 +83,7 @@ def bench_enrich(
 )
 @click.option(
     "--shuffles",
-    default=4,
+    default=8,
     show_default=True,
     help="Orders each held-out ECB+ fold is streamed in (mean and sd of F1).",
 )
