@@ -40,7 +40,9 @@ def dedupe_settings(settings: Settings) -> DedupeSettings:
         horizon_days=settings.dedupe_horizon,
         duplicate_jaccard=settings.dedupe_duplicate_jaccard,
         story_threshold=settings.dedupe_story_threshold,
-        story_half_life_days=settings.dedupe_story_half_life,
+        story_threshold_far=settings.dedupe_story_threshold_far,
+        story_time_scale_days=settings.dedupe_story_time_scale,
+        prior_documents=settings.dedupe_prior_documents,
     )
 
 

@@ -18,7 +18,12 @@ T = TypeVar("T")
 def ner_request(article: CleanArticle) -> NerRequest:
     """What NER needs of an article (picklable, sent to a worker process)."""
     return NerRequest(
-        article.id, article.title, article.body, article.published_at, article.language
+        article.id,
+        article.title,
+        article.body,
+        article.published_at,
+        language=article.language,
+        received_at=article.received_at,
     )
 
 

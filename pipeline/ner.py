@@ -120,6 +120,7 @@ class NerRequest:
     body: str
     published_at: str | None = None
     language: str | None = None  # as the record gives it; None: detect it
+    received_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +167,7 @@ class _Tagged:
     body: str
     published_at: str | None
     entities: list[CanonicalEntity]
+    received_at: float | None
 
 
 def _story_sketch(
@@ -173,7 +175,12 @@ def _story_sketch(
 ) -> str | None:
     try:
         tagged = _Tagged(
-            request.article_id, request.title, request.body, request.published_at, entities
+            request.article_id,
+            request.title,
+            request.body,
+            request.published_at,
+            entities,
+            request.received_at,
         )
         return pack_sketch(sketch(tagged, settings))
     except ValueError:  # an unreadable date: dedupe sketches it again, and says why it cannot

@@ -162,11 +162,24 @@ class Settings(BaseSettings):
     dedupe_story_threshold: float = Field(
         0.15, gt=0, le=1, description="Story similarity at which an article joins a story."
     )
-    dedupe_story_half_life: float = Field(
-        180.0,
+    dedupe_story_threshold_far: float = Field(
+        0.30,
+        gt=0,
+        le=1,
+        description="Story similarity needed to join a story whose latest article is weeks "
+        "away in time (the threshold rises from dedupe_story_threshold with the time between).",
+    )
+    dedupe_story_time_scale: float = Field(
+        4.0,
         ge=0,
-        description="Days after a story's latest article at which its similarity counts half "
-        "(0: no decay).",
+        description="Days (σ) over which the needed similarity rises from the near to the far "
+        "threshold, as 1 - exp(-Δ²/2σ²) (0: time is no evidence).",
+    )
+    dedupe_prior_documents: float = Field(
+        10_000.0,
+        ge=0,
+        description="Weight, in documents, of wordfreq's general word frequencies in the "
+        "document frequencies (0: the stream's own counts only).",
     )
     bench_data_dir: Path = Field(
         Path("../shared/data"), description="Real news corpora the benchmarks read."

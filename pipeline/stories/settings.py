@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 __all__ = ["ALGO_VERSION", "DedupeSettings"]
 
-ALGO_VERSION = "stories-4"
+ALGO_VERSION = "stories-5"
 """Bump when a formula or default threshold changes; output records carry it."""
 
 
@@ -20,7 +20,9 @@ class DedupeSettings:
     duplicate_title_overlap: float = 0.5
     duplicate_sure_jaccard: float = 0.6
     story_threshold: float = 0.15
-    story_half_life_days: float = 180.0
+    story_threshold_far: float = 0.30
+    story_time_scale_days: float = 4.0
+    prior_documents: float = 10_000.0
     entity_weight: float = 1.0
     bigram_weight: float = 1.0
     number_weight: float = 3.0

@@ -34,6 +34,7 @@ from typing import Protocol
 import numpy as np
 
 from pipeline import signatures as sig
+from pipeline.stories import prior
 from pipeline.stories.settings import ALGO_VERSION, DedupeSettings
 
 __all__ = [
@@ -73,6 +74,8 @@ class StoryInput(Protocol):
     @property
     def published_at(self) -> str | None: ...
     @property
+    def received_at(self) -> float | None: ...
+    @property
     def entities(self) -> Sequence[EntityLike]: ...
 
 
@@ -108,8 +111,9 @@ def content_words(text: str) -> list[str]:
 
 def article_features(
     article: StoryInput, settings: DedupeSettings
-) -> tuple[Counter[int], dict[int, float]]:
-    """Term frequencies and per-feature factors a_f·(1 + title_boost·in_title) of an article."""
+) -> tuple[Counter[int], dict[int, float], dict[int, int]]:
+    """Term frequencies, per-feature factors a_f·(1 + title_boost·in_title) and prior
+    document-share codes (`pipeline.stories.prior`) of an article."""
     body = content_words(article.body)
     title = content_words(article.title)
     in_title = set(title)
@@ -122,25 +126,32 @@ def article_features(
         f: (boosted if w in in_title else 1.0) * (number if _DIGIT.search(w) else 1.0)
         for w, f in zip(words, word_ids, strict=True)
     }
+    share = {f: prior.share_code([w]) for w, f in zip(words, word_ids, strict=True)}
     if settings.bigram_weight:
-        pair_ids = [_fid(f"b{a} {b}") for a, b in itertools.pairwise(words)]
+        pairs = list(itertools.pairwise(words))
+        pair_ids = [_fid(f"b{a} {b}") for a, b in pairs]
         tf.update(pair_ids)
         factor.update(dict.fromkeys(pair_ids, settings.bigram_weight))
+        share.update({f: prior.share_code(list(p)) for p, f in zip(pairs, pair_ids, strict=True)})
     for e in article.entities:
         label = _ENTITY_LABELS.get(e.label)
-        key = " ".join(_WORD.findall(e.text.casefold()))
-        if label is None or not key:
+        names = _WORD.findall(e.text.casefold())
+        if label is None or not names:
             continue
-        f = _fid(f"e{label}{key}")
+        f = _fid(f"e{label}{' '.join(names)}")
         tf[f] += max(1, e.count)
         factor[f] = settings.entity_weight * (1.0 + settings.title_boost * e.in_title)
-    return tf, factor
+        share[f] = max(prior.share_code([n]) for n in names)  # the rarest word's share
+    return tf, factor, share
 
 
-def _day_of(published_at: str | None, article_id: str) -> float | None:
-    """Days since the epoch of a UTC ISO 8601 time (naive times are taken as UTC)."""
+def _day_of(
+    published_at: str | None, article_id: str, received_at: float | None = None
+) -> float | None:
+    """Days since the epoch of a UTC ISO 8601 time (naive times are taken as UTC); an
+    undated article's receive time (Unix seconds), if known."""
     if not published_at:
-        return None
+        return None if received_at is None else received_at / _DAY_SECONDS
     try:
         when = datetime.fromisoformat(published_at)
     except ValueError as err:
@@ -157,9 +168,11 @@ class Sketch:
     """Everything the index needs from one article, and nothing of the index's state.
 
     `features`, `counts` and `factors` are parallel: feature id (48-bit digest), term
-    frequency and factor a_f·(1 + title_boost·in_title), in text order. `bands` are the
+    frequency, factor a_f·(1 + title_boost·in_title) and prior document-share code
+    (`pipeline.stories.prior`), in text order. `bands` are the
     LSH band keys (32-bit), `signature` the compact MinHash signature, `day` the
-    publication time in days since the epoch (None: undated), `title` the word feature
+    publication time in days since the epoch (undated: when it was received; None if
+    neither is known), `title` the word feature
     ids of the title's distinct content words (at most 16), for the copy check.
     """
 
@@ -168,6 +181,7 @@ class Sketch:
     features: tuple[int, ...]
     counts: tuple[int, ...]
     factors: tuple[float, ...]
+    shares: tuple[int, ...]
     bands: tuple[int, ...]
     signature: bytes
     title: tuple[int, ...] = ()
@@ -180,6 +194,13 @@ class Sketch:
             1.0 + np.log(tf)
         )
         return weights
+
+    @functools.cached_property
+    def prior(self) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
+        """The prior document share p_f of each feature (`pipeline.stories.prior`)."""
+        codes = np.array(self.shares, dtype=np.float64)
+        shares: np.ndarray[tuple[int], np.dtype[np.float64]] = 10.0 ** (-codes / 20.0)
+        return shares
 
     def to_bytes(self) -> bytes:
         """A compact, versioned binary form (zlib over fixed-width columns)."""
@@ -197,6 +218,7 @@ class Sketch:
                 _pack_ids(self.features),
                 struct.pack(f"<{n}H", *self.counts),
                 bytes(slot[f] for f in self.factors),
+                bytes(self.shares),
                 struct.pack(f"<B{len(self.bands)}I", len(self.bands), *self.bands),
                 struct.pack("<B", len(self.title)),
                 _pack_ids(self.title),
@@ -224,6 +246,8 @@ class Sketch:
         at += 2 * n
         factors = tuple(map(palette.__getitem__, body[at : at + n]))
         at += n
+        shares = tuple(body[at : at + n])
+        at += n
         (b,) = struct.unpack_from("<B", body, at)
         bands = struct.unpack_from(f"<{b}I", body, at + 1)
         at += 1 + 4 * b
@@ -237,6 +261,7 @@ class Sketch:
             features,
             tuple(counts),
             factors,
+            shares,
             tuple(bands),
             body[at:],
             title,
@@ -256,7 +281,7 @@ def _unpack_ids(raw: bytes) -> tuple[int, ...]:
     return tuple(wide.view("<u8").ravel().tolist())
 
 
-_SKETCH_FORMAT = b"\x02"
+_SKETCH_FORMAT = b"\x03"
 _MAX_COUNT = 0xFFFF
 _MAX_TITLE_WORDS = 16
 """Title words kept per article for the copy check (a headline rarely has more)."""
@@ -269,7 +294,7 @@ def sketch(article: StoryInput, settings: DedupeSettings) -> Sketch:
     on ties (news puts the story in its first paragraphs): this bounds the work per
     decision and the sketch's size for long articles.
     """
-    tf, factor = article_features(article, settings)
+    tf, factor, share = article_features(article, settings)
     kept = list(tf)
     if len(kept) > settings.max_features:
         rank = {f: i for i, f in enumerate(kept)}
@@ -279,10 +304,11 @@ def sketch(article: StoryInput, settings: DedupeSettings) -> Sketch:
     keys = sig.band_keys(signature, settings.bands, settings.rows)
     return Sketch(
         article.id,
-        _day_of(article.published_at, article.id),
+        _day_of(article.published_at, article.id, article.received_at),
         tuple(kept),
         tuple(min(tf[f], _MAX_COUNT) for f in kept),
         tuple(factor[f] for f in kept),
+        tuple(share[f] for f in kept),
         tuple(int.from_bytes(key[:4], "little") for key in keys),
         sig.compact(signature),
         tuple(dict.fromkeys(_fid("w" + w) for w in content_words(article.title)))[

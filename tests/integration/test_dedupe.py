@@ -1,5 +1,5 @@
-"""dedupe on a real broker: the seeds are one story, copies are duplicates, across partitions
-and across a worker killed with SIGKILL.
+"""dedupe on a real broker: the seeds are one story (also alone in an empty index), copies are
+duplicates, across partitions and across a worker killed with SIGKILL.
 
 The index is warmed with the 40 bundled Wikinews articles first, as `make demo` does, so the
 decision sees a realistic document-frequency table. Articles are published one at a time
@@ -109,6 +109,25 @@ def _publish_one(
 
     rows = wait(stored_new, 120, "the article to be stored")
     return _record(pipeline, rows[0][0])  # type: ignore[index]
+
+
+def test_the_seeds_alone_in_an_empty_index_are_one_story(
+    new_pipelines: Callable[[str], Any], kafka_bootstrap: str, wait: Wait, tmp_path: Path
+) -> None:
+    # No cold start: nothing was published before the seeds, so every document frequency
+    # the decision reads is wordfreq's general prior (stories-5; before it, two stories).
+    fresh = new_pipelines(kafka_bootstrap)
+    worker = fresh.start_worker("dedupe-empty")
+    try:
+        first = _publish_one(fresh, wait, _seed(SEEDS[0]), tmp_path, worker)
+        second = _publish_one(fresh, wait, _seed(SEEDS[1]), tmp_path, worker)
+    finally:
+        fresh.stop_worker(worker, "dedupe-empty")
+    assert fresh.stored("SELECT count(*) FROM articles") == [(2,)]
+    assert first["kind"] == "new" and first["story_id"] == first["id"]
+    assert second["kind"] == "same_story", second["similarity"]
+    assert (second["story_id"], second["related_to"]) == (first["id"], first["id"])
+    assert second["similarity"]["days"] == 58
 
 
 def test_seeds_are_one_story_copies_are_duplicates_and_a_restart_remembers(

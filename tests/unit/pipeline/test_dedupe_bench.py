@@ -9,10 +9,11 @@ import pytest
 from pipeline.bench.dedupe import (
     BenchArticle,
     DedupeReport,
+    FoldScores,
     PairScores,
-    StoryScores,
     adjusted_rand_index,
     baseline_stories,
+    cross_validate,
     derive_copy,
     pair_scores,
 )
@@ -71,22 +72,57 @@ def test_baseline_joins_the_best_earlier_article_above_the_threshold() -> None:
     assert baseline_stories(articles) == ["1", "2", "1"]
 
 
-def test_the_report_gives_the_first_shuffle_in_full_and_the_mean_f1_over_all() -> None:
-    def scores(name: str, ours: float, base: float) -> StoryScores:
-        return StoryScores(name, 10, PairScores(1.0, 1.0, ours), ours, PairScores(1, 1, base), base)
+def test_the_report_gives_each_fold_against_the_baseline_and_the_mean_and_spread() -> None:
+    def fold(k: int, ours: list[float], base: list[float]) -> FoldScores:
+        return FoldScores(
+            k,
+            6,
+            140,
+            0.14,
+            [PairScores(0.8, 0.9, f) for f in ours],
+            0.2,
+            [PairScores(0.7, 0.9, f) for f in base],
+        )
 
-    report = DedupeReport(DedupeSettings())
-    report.shuffles = [
-        [scores("ECB+ all topics", 0.8, 0.7), scores("half A (odd-ranked topics)", 0.9, 0.6)],
-        [scores("ECB+ all topics", 0.62, 0.5), scores("half A (odd-ranked topics)", 0.72, 0.8)],
-    ]
+    report = DedupeReport(DedupeSettings(), orders=2)
+    report.folds = [fold(0, [0.9, 0.8], [0.7, 0.7]), fold(1, [0.6, 0.6], [0.7, 0.5])]
     lines = report.lines()
-    assert any("ECB+ all topics (10 articles)" in line and "F1 0.800" in line for line in lines)
-    assert not any("F1 0.620" in line for line in lines)  # the second shuffle only in the mean
-    assert (
-        "  same story, mean over 2 shuffles: ECB+ all topics F1 0.710 (baseline 0.600); "
-        "half A F1 0.810 (baseline 0.700)"
-    ) in lines
+    assert any(
+        "fold 0 (6 topics, 140 articles): θ 0.14" in line
+        and "F1 0.850 ± 0.050" in line
+        and "baseline θ 0.20 F1 0.700 ± 0.000 | +0.150" in line
+        for line in lines
+    )
+    assert any(
+        "fold 1" in line and "F1 0.600 ± 0.000" in line and "+0.000" in line for line in lines
+    )
+    summary = next(line for line in lines if "mean over folds" in line)
+    assert "F1 0.725 (sd 0.125, min 0.600)" in summary
+    assert "baseline 0.650 (sd 0.050, min 0.600)" in summary
+    assert "ahead of the baseline in 1 of 2 folds" in summary  # a tie is not ahead
     assert not any("indexed" in line for line in lines)  # no scale stream: no timing lines
     report.indexed, report.timing_ms = 100_000, {"observe (CPU)": (0.5, 1.5)}
     assert any("100,000 indexed" in line and "p99 1.50 ms" in line for line in report.lines())
+
+
+def test_cross_validation_chooses_thresholds_on_the_other_folds_only() -> None:
+    # Two topics of two events each; with 2 folds each fold is scored on a topic that the
+    # thresholds never saw, and every article of that topic is scored once per order.
+    def art(i: str, topic: int, event: int, body: str) -> BenchArticle:
+        story = f"ecbplus-t{topic}-{event}"
+        return BenchArticle(i, "", body, None, [], story=story, group=i, real_story=True)
+
+    articles = [
+        art("a1", 1, 1, "volcano erupts on iceland ash cloud grounds flights across europe"),
+        art("a2", 1, 1, "ash cloud from iceland volcano grounds flights in europe"),
+        art("a3", 1, 2, "parliament in reykjavik passes fishing quota law after debate"),
+        art("b1", 2, 1, "chess champion wins world title in tiebreak games in london"),
+        art("b2", 2, 1, "london tiebreak games decide chess world title for champion"),
+        art("b3", 2, 2, "marathon runner sets course record in berlin race"),
+    ]
+    folds = cross_validate(articles, DedupeSettings(), folds=2, orders=3, thresholds=(0.1, 0.5))
+    assert [(f.fold, f.topics, f.articles) for f in folds] == [(0, 1, 3), (1, 1, 3)]
+    for f in folds:
+        assert len(f.ours) == len(f.baseline) == 3
+        assert f.threshold in (0.1, 0.5) and f.baseline_threshold in (0.1, 0.5)
+        assert f.baseline_f1 == 1.0  # two rewrites and an unrelated article

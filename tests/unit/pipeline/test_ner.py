@@ -46,7 +46,11 @@ def _seed_requests() -> list[NerRequest]:
     for parsed in read_articles([SEEDS]):
         assert isinstance(parsed, ParsedArticle)
         article = clean_article(parsed.article, CleaningSettings(), now)
-        requests.append(NerRequest(article.id, article.title, article.body, article.published_at))
+        requests.append(
+            NerRequest(
+                article.id, article.title, article.body, article.published_at, article.received_at
+            )
+        )
     return requests
 
 
@@ -114,7 +118,13 @@ def test_without_sketch_settings_the_pool_does_not_sketch(seed_results: list[Ner
 def test_with_sketch_settings_each_result_carries_the_story_sketch_of_its_article() -> None:
     settings = DedupeSettings()
     init_worker(None, DEFAULT_MAX_CHARS, DEFAULT_BATCH_SIZE, settings)
-    undated = NerRequest("undated", "Floods in Oslo", "The river rose in Oslo on Monday.")
+    undated = NerRequest(
+        "undated",
+        "Floods in Oslo",
+        "The river rose in Oslo on Monday.",
+        None,
+        received_at=1_700_000_000.0,
+    )
     bad_date = NerRequest("bad-date", "Floods in Oslo", "The river rose.", "last Monday")
     results = process_batch([*SEED_REQUESTS, undated, bad_date])
     for request, result in zip([*SEED_REQUESTS, undated], results, strict=False):
@@ -123,6 +133,9 @@ def test_with_sketch_settings_each_result_carries_the_story_sketch_of_its_articl
         # what dedupe would compute itself from the enriched article
         tagged = _Tagged(request, result.entities)
         assert carried == sketch(tagged, settings)
+    assert (
+        unpack_sketch(results[len(SEED_REQUESTS)].story_sketch or "").day == 1_700_000_000 / 86_400
+    )  # type: ignore[union-attr]
     assert results[-1].story_sketch is None  # dedupe sketches it again and refuses the date
 
 
@@ -132,6 +145,7 @@ class _Tagged:
     def __init__(self, request: NerRequest, entities: list[CanonicalEntity]) -> None:
         self.id, self.title, self.body = request.article_id, request.title, request.body
         self.published_at, self.entities = request.published_at, entities
+        self.received_at = request.received_at
 
 
 def test_only_the_ner_pipe_is_loaded_and_ner_matches_the_full_pipeline() -> None:
