@@ -37,7 +37,7 @@ from pathlib import Path
 
 from pipeline.audit import AuditReport
 from pipeline.audit_inputs import run_audit
-from pipeline.bench.scale import fresh_store, group_state, query_one
+from pipeline.bench.scale import fresh_store, group_state, query_one, worker_env
 from pipeline.bench.worker import produce_all
 from pipeline.broker import LocalBroker, free_port
 from pipeline.processes import stop_process
@@ -88,15 +88,7 @@ class _Round:
         self.store_url = store_url
         self.dir = workdir / f"round-{tag}"
         self.dir.mkdir(parents=True)
-        self.env = {
-            **os.environ,
-            "NEWSWIRE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-            "NEWSWIRE_TOPIC_PREFIX": self.settings.topic_prefix,
-            "NEWSWIRE_APP_ID": self.settings.app_id,
-            "NEWSWIRE_PARTITIONS": str(settings.partitions),
-            "NEWSWIRE_STORE_URL": store_url,
-            **FAST,
-        }
+        self.env = worker_env(self.settings, store_url, **FAST)
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
         asyncio.run(create_pipeline_topics(self.settings))
 

@@ -52,6 +52,7 @@ __all__ = [
     "local_postgres",
     "query_one",
     "scale_run",
+    "worker_env",
 ]
 
 
@@ -92,6 +93,20 @@ async def group_state(bootstrap: str, group: str) -> tuple[str, int]:
         await admin.close()
 
 
+def worker_env(settings: Settings, store_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a `newswire worker` on `settings`' broker, topics, group and
+    partitions, writing to `store_url`; `extra` NEWSWIRE_* variables on top."""
+    return {
+        **os.environ,
+        "NEWSWIRE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "NEWSWIRE_TOPIC_PREFIX": settings.topic_prefix,
+        "NEWSWIRE_APP_ID": settings.app_id,
+        "NEWSWIRE_PARTITIONS": str(settings.partitions),
+        "NEWSWIRE_STORE_URL": store_url,
+        **extra,
+    }
+
+
 class WorkerGroup:
     """`workers` worker processes in one consumer group on fresh topics and one store."""
 
@@ -104,16 +119,7 @@ class WorkerGroup:
         )
         self.store_url = store_url
         self.workers = workers
-        self.env = {
-            **os.environ,
-            "NEWSWIRE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-            "NEWSWIRE_TOPIC_PREFIX": self.settings.topic_prefix,
-            "NEWSWIRE_APP_ID": self.settings.app_id,
-            "NEWSWIRE_PARTITIONS": str(settings.partitions),
-            "NEWSWIRE_STORE_URL": store_url,
-            "NEWSWIRE_LOG_LEVEL": "warning",
-            **env,
-        }
+        self.env = worker_env(self.settings, store_url, NEWSWIRE_LOG_LEVEL="warning", **env)
         self.raw_topic = self.settings.topic_name(RAW)
         self._procs: list[subprocess.Popen[bytes]] = []
 
