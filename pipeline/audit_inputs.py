@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import orjson
 
 from pipeline.audit import AuditReport, DeadLetterRef, Hop, RawRecord, audit
+from pipeline.broker import wait_for_broker
 from pipeline.errors import RejectedArticle
 from pipeline.normalize import normalize_record
 from pipeline.settings import Settings
@@ -63,6 +64,7 @@ async def _stored_ids(store_url: str) -> list[str]:
 
 async def run_audit(settings: Settings, store_url: str) -> AuditReport:
     """Read the pipeline's topics and `store_url`, and trace every raw record."""
+    await wait_for_broker(settings.kafka_bootstrap, timeout=10)
     limits = settings.cleaning
 
     def article_id_of(record: RawRecord) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import click
 
@@ -21,22 +22,20 @@ def audit(settings: Settings, store_url: str | None, show: int) -> None:
 
     Run it when the pipeline is idle (lag 0): a record still in flight counts as missing.
     """
-    from aiokafka.errors import KafkaError
     from sqlalchemy.exc import SQLAlchemyError
 
     from pipeline.audit import report_lines
     from pipeline.audit_inputs import run_audit
 
     url = store_url or settings.resolved_store_url
+    path = Path(url.removeprefix("sqlite:///"))
+    if url.startswith("sqlite:///") and not path.exists():  # opening it would create it
+        raise click.ClickException(f"no store at {path}: check --store-url or NEWSWIRE_DATA_DIR")
     try:
         report = asyncio.run(run_audit(settings, url))
     except LookupError as exc:
         raise click.ClickException(
             f"{exc}: is this the right pipeline (NEWSWIRE_TOPIC_PREFIX)?"
-        ) from None
-    except KafkaError as exc:
-        raise click.ClickException(
-            f"cannot read the topics from {settings.kafka_bootstrap}: {exc}"
         ) from None
     except (SQLAlchemyError, OSError) as exc:
         raise click.ClickException(f"cannot read the store {url}: {exc}") from None

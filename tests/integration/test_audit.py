@@ -52,3 +52,35 @@ def test_audit_passes_a_whole_run_and_names_each_hole_made_on_purpose(pipeline, 
     late_line = next(line for line in lines if "news.clean" in line)
     assert "missing 1" in late_line
     assert lines[-1] == "LOST 2, duplicate rows 0"
+
+
+def test_audit_fails_in_one_line_on_a_wrong_store_a_wrong_prefix_or_no_broker(
+    pipeline, tmp_path
+) -> None:
+    no_store = pipeline.cli("audit", "--store-url", f"sqlite:///{tmp_path / 'nope.db'}")
+    assert no_store.returncode == 1
+    assert no_store.stderr.strip() == (
+        f"Error: no store at {tmp_path / 'nope.db'}: check --store-url or NEWSWIRE_DATA_DIR"
+    )
+    assert not (tmp_path / "nope.db").exists()
+
+    (tmp_path / "empty.db").touch()
+    pipeline.env["NEWSWIRE_TOPIC_PREFIX"] = "nosuchprefix."
+    try:
+        wrong_prefix = pipeline.cli("audit", "--store-url", f"sqlite:///{tmp_path / 'empty.db'}")
+    finally:
+        pipeline.env["NEWSWIRE_TOPIC_PREFIX"] = pipeline.settings.topic_prefix
+    assert wrong_prefix.returncode == 1
+    assert "topic 'nosuchprefix.news.raw' does not exist" in wrong_prefix.stderr
+    assert len(wrong_prefix.stderr.strip().splitlines()) == 1
+
+    no_broker = pipeline.cli(
+        "--bootstrap-server",
+        "127.0.0.1:1",
+        "audit",
+        "--store-url",
+        f"sqlite:///{tmp_path / 'empty.db'}",
+    )
+    assert no_broker.returncode == 1
+    assert no_broker.stderr.strip().startswith("Error: no Kafka broker answered at 127.0.0.1:1")
+    assert len(no_broker.stderr.strip().splitlines()) == 1
