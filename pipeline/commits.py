@@ -103,8 +103,8 @@ async def _commit(tps: Set[TP]) -> None:
 async def _committed_offsets(tps: Set[TP]) -> dict[TP, int]:
     """The group's committed offset of each of `tps`, or the log start where it has none."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
     try:
+        await admin.start()
         answer = await admin.list_consumer_group_offsets(
             app.conf.id, partitions=[TopicPartition(tp.topic, tp.partition) for tp in tps]
         )
@@ -125,8 +125,8 @@ async def _first_offset_from(tp: TP, offset: int) -> int | None:
         auto_offset_reset="earliest",
         max_partition_fetch_bytes=settings.max_message_bytes,
     )
-    await consumer.start()
     try:
+        await consumer.start()
         part = TopicPartition(tp.topic, tp.partition)
         consumer.assign([part])
         consumer.seek(part, offset)
