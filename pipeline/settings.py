@@ -163,7 +163,7 @@ class Settings(BaseSettings):
         0.15, gt=0, le=1, description="Story similarity at which an article joins a story."
     )
     dedupe_story_threshold_far: float = Field(
-        0.30,
+        0.20,
         gt=0,
         le=1,
         description="Story similarity needed to join a story whose latest article is weeks "

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 __all__ = ["ALGO_VERSION", "DedupeSettings"]
 
-ALGO_VERSION = "stories-5"
+ALGO_VERSION = "stories-6"
 """Bump when a formula or default threshold changes; output records carry it."""
 
 
@@ -20,7 +20,7 @@ class DedupeSettings:
     duplicate_title_overlap: float = 0.5
     duplicate_sure_jaccard: float = 0.6
     story_threshold: float = 0.15
-    story_threshold_far: float = 0.30
+    story_threshold_far: float = 0.20
     story_time_scale_days: float = 4.0
     prior_documents: float = 10_000.0
     entity_weight: float = 1.0

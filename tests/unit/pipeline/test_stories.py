@@ -211,11 +211,19 @@ def test_a_copy_under_a_reworded_headline_that_keeps_the_names_is_a_duplicate() 
     assert decision.duplicate_of == JEPHCOTT.id
 
 
-def test_another_event_about_the_same_countries_is_a_new_story() -> None:
+STRICT_FAR = DedupeSettings(horizon_days=10_000, story_threshold_far=0.30)
+"""stories-5's far threshold. The default (0.20, stories-6) asks far apart about what issue
+15's baseline asks at 0.30 (`pipeline.stories.index`); under it the border deal below (cosine
+0.24) joins the seeds' story however far apart: a wrong join that the baseline (cosine 0.16
+there) does not make, the price of not splitting far-apart reports of one event (see
+`test_under_the_default_far_threshold_the_border_deal_joins`)."""
+
+
+def test_another_event_about_the_same_countries_is_new_under_a_strict_far_threshold() -> None:
     # It passes on "when", not on "who": the border deal comes 155 days after the seeds'
-    # latest article, so it needs the far threshold (0.30); its cosine (0.24: shared
+    # latest article, so it needs the far threshold (0.30 here); its cosine (0.24: shared
     # country names) would be enough for a story of the same week.
-    index = warm_index()
+    index = warm_index(STRICT_FAR)
     see(index, SEED_1)
     see(index, SEED_2)
     decision = see(index, BORDER)
@@ -225,10 +233,23 @@ def test_another_event_about_the_same_countries_is_a_new_story() -> None:
     assert settings.story_threshold_far > decision.similarity["cosine"] >= settings.story_threshold
 
 
-def test_another_event_about_the_same_countries_two_weeks_later_is_a_new_story() -> None:
-    # Two weeks on, the needed cosine is already 0.30 (σ = 4 days); stories-4's half-life
-    # let this one join (an xfail until stories-5).
+def test_under_the_default_far_threshold_the_border_deal_joins() -> None:
+    # Pinned on purpose, a known wrong join: far apart the default needs 0.20, and the
+    # border deal shares the seeds' country names (cosine 0.24). On the shared ECB+ pairs
+    # of one topic (the other event of a topic is a like event, months or years away),
+    # cosine ≥ 0.20 holds 71% of same-event pairs at precision 0.88; ≥ 0.30 only 37% (0.98).
     index = warm_index()
+    see(index, SEED_1)
+    see(index, SEED_2)
+    decision = see(index, BORDER)
+    assert decision.kind == "same_story" and decision.similarity["days"] == 155
+    assert 0.30 > decision.similarity["cosine"] >= index.settings.story_threshold_far
+
+
+def test_another_event_about_the_same_countries_two_weeks_later_is_a_new_story() -> None:
+    # Two weeks on, the needed cosine is already the far one (σ = 4 days); stories-4's
+    # half-life let this one join (an xfail until stories-5).
+    index = warm_index(STRICT_FAR)
     see(index, SEED_1)
     see(index, SEED_2)  # 2023-11-16
     decision = see(index, replace(BORDER, published_at="2023-11-30T10:00:00+00:00"))
@@ -290,9 +311,9 @@ def test_another_quake_on_the_same_island_is_told_apart_by_its_numbers(
 
 
 def test_the_needed_similarity_rises_from_the_near_to_the_far_threshold_with_time() -> None:
-    settings = DedupeSettings()  # θ 0.15, θ_far 0.30, σ 4 days
+    settings = DedupeSettings()  # θ 0.15, θ_far 0.20, σ 4 days
     assert needed(settings, 0) == settings.story_threshold
-    assert needed(settings, 4) == pytest.approx(0.15 + 0.15 * (1 - math.exp(-0.5)))
+    assert needed(settings, 4) == pytest.approx(0.15 + 0.05 * (1 - math.exp(-0.5)))
     assert needed(settings, -4) == needed(settings, 4)
     assert needed(settings, 58) == pytest.approx(settings.story_threshold_far)
     assert needed(replace(settings, story_time_scale_days=0), 58) == settings.story_threshold
@@ -311,13 +332,13 @@ def test_a_strong_match_joins_however_far_apart_and_its_score_says_what_time_ask
 
 
 def test_close_in_time_a_weaker_match_joins_that_far_apart_does_not() -> None:
-    # The border deal's cosine to the seeds' story (0.24) is below the far threshold and
-    # above the near one: the day after the seeds it joins, five months after it does not.
+    # The border deal's cosine to the seeds' story (0.24) is below a far threshold of 0.30
+    # and above the near one: the day after the seeds it joins, five months after it does not.
     for published_at, joins in (
         ("2023-11-17T10:00:00+00:00", True),
         ("2023-12-20T10:00:00+00:00", False),
     ):
-        index = warm_index()
+        index = warm_index(STRICT_FAR)
         see(index, SEED_1)
         see(index, SEED_2)
         decision = see(index, replace(BORDER, published_at=published_at))
@@ -328,12 +349,12 @@ def test_an_undated_article_is_placed_at_the_time_it_was_received() -> None:
     received = datetime(2023, 11, 17, 10, tzinfo=UTC).timestamp()
     undated = replace(BORDER, published_at=None, received_at=received)
     assert sketch(undated, DedupeSettings()).day == pytest.approx(received / 86_400)
-    index = warm_index()
+    index = warm_index(STRICT_FAR)
     see(index, SEED_1)
     see(index, SEED_2)
     assert see(index, undated).kind == "same_story"  # the day after the seeds, as above
     later = replace(undated, id="border-later", received_at=received + 40 * 86_400)
-    fresh = warm_index()
+    fresh = warm_index(STRICT_FAR)
     see(fresh, SEED_1)
     see(fresh, SEED_2)
     assert see(fresh, later).kind == "new"
