@@ -211,7 +211,7 @@ def report_lines(report: AuditReport, show: int = 10) -> list[str]:
     for hop in report.hops:
         repeated = sum(n - 1 for n in hop.repeated.values())
         extra = f", {hop.unexpected:,} not from news.raw" if hop.unexpected else ""
-        kind = "duplicate rows" if hop.repeats_are_faults else "redelivered (allowed)"
+        kind = "duplicate rows" if hop.repeats_are_faults else "repeated (allowed)"
         lines.append(
             f"  {hop.name:<16} arrived {hop.arrived:,} of {hop.expected:,}; "
             f"missing {len(hop.missing):,}; {kind} {repeated:,}{extra}"
