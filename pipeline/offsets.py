@@ -127,10 +127,6 @@ class OffsetLedger(Generic[P]):
         part = self._parts.get(tp)
         return None if part is None else part.base
 
-    def needs_start(self) -> list[P]:
-        """Partitions with work recorded but no commit point yet."""
-        return [tp for tp, part in self._parts.items() if part.base is None]
-
     def to_commit(self, partitions: Iterable[P]) -> dict[P, int]:
         """Commit points of `partitions` that moved since they were last handed out."""
         offsets: dict[P, int] = {}

@@ -156,7 +156,7 @@ async def relay(
     stream: StreamT[bytes], stage: Stage, transform: Transform, *, batch_size: int, within: float
 ) -> None:
     """The agent loop of a one-in, one-out stage: batches of up to `batch_size` events, or
-    what arrived within `within` seconds, each forwarded and then acknowledged."""
+    what arrived within `within` seconds, each forwarded and only then counted done."""
     batches = cast(Stream[bytes], stream).take_events(batch_size, within=within)
     async for events in batches:
         with in_flight(events):  # done only once Kafka has every record made of them

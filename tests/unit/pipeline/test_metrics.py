@@ -1,18 +1,11 @@
 """The metrics API: Prometheus series by convention and the dashboard's snapshot."""
 
+from clock import FakeClock
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline.metrics import PipelineMetrics
 from schemas.article import Article, Entity
-
-
-class FakeClock:
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _article(article_id: str, received_at: float | None) -> Article:

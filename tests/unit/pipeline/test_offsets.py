@@ -5,19 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from clock import FakeClock
 
 from pipeline.commits import LEDGER, in_flight
 from pipeline.offsets import OffsetLedger
 
 TP = ("news.raw", 0)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_the_commit_point_moves_over_a_contiguous_run_of_done_offsets() -> None:
@@ -47,7 +40,7 @@ def test_the_first_commit_of_a_partition_never_jumps_over_its_start() -> None:
     ledger: OffsetLedger[tuple[str, int]] = OffsetLedger()
     ledger.taken(TP, range(300, 400))
     ledger.done(TP, range(300, 400))  # before the start is known (stale or early work)
-    assert ledger.needs_start() == [TP]
+    assert ledger.base(TP) is None  # no commit point until the start is known
     ledger.start(TP, 0)
     assert ledger.to_commit([TP]) == {}
     ledger.done(TP, range(0, 300))
@@ -84,7 +77,7 @@ def test_a_failed_commit_is_handed_out_again() -> None:
 
 
 def test_a_hole_is_reported_after_the_grace_and_skipped_when_kafka_has_no_record() -> None:
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     ledger: OffsetLedger[tuple[str, int]] = OffsetLedger(clock)
     ledger.start(TP, 0)
     ledger.taken(TP, range(0, 5))
@@ -100,7 +93,7 @@ def test_a_hole_is_reported_after_the_grace_and_skipped_when_kafka_has_no_record
 
 
 def test_records_in_flight_are_no_hole() -> None:
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     ledger: OffsetLedger[tuple[str, int]] = OffsetLedger(clock)
     ledger.start(TP, 0)
     ledger.taken(TP, range(0, 10))
@@ -110,7 +103,7 @@ def test_records_in_flight_are_no_hole() -> None:
 
 
 def test_a_partition_with_records_past_its_commit_point_and_no_progress_is_stalled() -> None:
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     ledger: OffsetLedger[tuple[str, int]] = OffsetLedger(clock)
     ledger.start(TP, 0)
     ledger.taken(TP, range(0, 5))

@@ -4,16 +4,9 @@ import math
 import random
 
 import pytest
+from clock import FakeClock
 
 from pipeline.windows import GROWTH, LatencyWindow, RateWindow
-
-
-class FakeClock:
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def nearest_rank(values: list[float], q: float) -> float:

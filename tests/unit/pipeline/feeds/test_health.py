@@ -1,19 +1,12 @@
+from clock import FakeClock
 from prometheus_client import CollectorRegistry
 
 from pipeline.feeds.health import FeedHealth
 from pipeline.metrics import FeedMetrics
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 10_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_health_figures_and_metrics() -> None:
-    clock = Clock()
+    clock = FakeClock(10_000.0)
     registry = CollectorRegistry()
     health = FeedHealth(clock, FeedMetrics(registry))
     health.observe_success("a", 0.2, 5, newest_item_at=9_000.0)

@@ -1,5 +1,6 @@
 """The stats document: metrics, store figures and topology joined; a stage missing has no entry."""
 
+from clock import FakeClock
 from prometheus_client import CollectorRegistry
 
 from pipeline.metrics import PipelineMetrics
@@ -7,14 +8,6 @@ from pipeline.topology import STAGES, Stage
 from pipeline.web.stats import Stats, assemble
 
 STORE = {"articles": 5, "last_stored_at": 1.0, "sources": [], "stories": []}
-
-
-class FakeClock:
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_assemble_follows_the_topology_and_sums_lag_per_topic() -> None:
