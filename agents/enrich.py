@@ -22,7 +22,8 @@ from pipeline.commits import in_flight
 from pipeline.dedupe import dedupe_settings
 from pipeline.enrich import enriched_article, ner_chunks, ner_request, without_entities
 from pipeline.errors import RejectedArticle
-from pipeline.ner import NerPool, NerResult
+from pipeline.ner import NerResult
+from pipeline.ner_pool import NerPool
 from pipeline.records import decode_record
 from pipeline.routing import Outbox, relay
 from pipeline.topics import topic

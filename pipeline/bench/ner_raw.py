@@ -2,7 +2,7 @@
 and what one NER process does around it, without the pipeline.
 
 `newswire bench enrich` divides the end-to-end rate by this one. Same model and pipes as
-the workers (`pipeline.ner.load_pipeline`), same batch size and number of processes; no
+the workers (`pipeline.ner_models.load_pipeline`), same batch size and number of processes; no
 canonicalisation, truncation, line-break marks or process pool around it.
 """
 
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 
-from pipeline.ner import NerRequest, finish_batch, init_worker, load_pipeline, tag_batch
+from pipeline.ner import NerRequest, finish_batch, init_worker, tag_batch
+from pipeline.ner_models import load_pipeline
 from pipeline.stories import DedupeSettings
 from pipeline.text import word_count
 

@@ -1,4 +1,5 @@
-"""pipeline/ner.py on the real English model: the seeds' entities, limits, failures, the pool."""
+"""pipeline/ner.py, ner_models.py and ner_pool.py on the real English model: the seeds'
+entities, limits, failures, model loading, the pool."""
 
 from __future__ import annotations
 
@@ -15,21 +16,22 @@ from pipeline.entities import CanonicalEntity, Mention, canonical_key, ner_text
 from pipeline.ner import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_CHARS,
-    DEFAULT_MODELS,
-    NerModelError,
-    NerPool,
     NerRequest,
     NerResult,
-    NerStats,
     finish_batch,
     init_worker,
-    load_pipeline,
-    ner_pipe_names,
     process_batch,
-    resolve_model,
     tag_batch,
     truncate_for_ner,
 )
+from pipeline.ner_models import (
+    DEFAULT_MODELS,
+    NerModelError,
+    load_pipeline,
+    ner_pipe_names,
+    resolve_model,
+)
+from pipeline.ner_pool import NerPool, NerStats
 from pipeline.normalize import clean_article
 from pipeline.settings import CleaningSettings
 from pipeline.sources.files import ParsedArticle, read_articles
