@@ -83,7 +83,7 @@ def bench_enrich(
 )
 @click.option(
     "--shuffles",
-    default=8,
+    default=32,
     show_default=True,
     help="Orders each held-out ECB+ fold is streamed in (mean and sd of F1).",
 )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 __all__ = ["ALGO_VERSION", "DedupeSettings"]
 
-ALGO_VERSION = "stories-6"
+ALGO_VERSION = "stories-7"
 """Bump when a formula or default threshold changes; output records carry it."""
 
 

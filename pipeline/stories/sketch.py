@@ -12,7 +12,9 @@ a digit, `bigram_weight` for pairs, `entity_weight` for entities. The index turn
 into TF-IDF weights (`pipeline.stories.index`). An article keeps at most `max_features`
 features, its heaviest by tf · factor. The near-copy signal is a MinHash signature over
 3-word shingles (`pipeline.signatures`), kept compact, with its LSH band keys; the
-title's word ids serve the copy check.
+title's word ids serve the copy check. The years the text names (`named_years`) are time
+evidence of their own: the index asks more of a story anchored in a year the article does
+not name.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ __all__ = [
     "StoryInput",
     "article_features",
     "content_words",
+    "named_years",
     "pack_sketch",
     "sketch",
     "unpack_sketch",
@@ -95,6 +98,11 @@ _DIGIT = re.compile(r"\d")
 _ENTITY_LABELS = {"PERSON": "P", "ORG": "O", "GPE": "L", "LOC": "L", "NORP": "N", "FAC": "F"}
 _ENTITY_LABELS |= {"EVENT": "E", "PRODUCT": "R", "WORK_OF_ART": "W", "LAW": "A"}
 _DAY_SECONDS = 86_400.0
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_CLOCK = frozenset({"gmt", "utc", "bst", "cet", "cest", "et", "est", "edt", "ct", "cst", "cdt"})
+_CLOCK |= {"pt", "pst", "pdt", "hrs", "hours"}
+"""Words after a four-digit figure that make it a time of day ("at 1900 GMT"), not a year."""
+_MAX_YEARS = 8
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -107,6 +115,16 @@ def content_words(text: str) -> list[str]:
     """Case-folded word tokens without stop words and one-character tokens."""
     words = (w.casefold() for w in _WORD.findall(text))
     return [w for w in words if len(w) > 1 and w not in _STOP]
+
+
+def named_years(words: Sequence[str]) -> Counter[int]:
+    """How often each year (1900-2099) is named in content words `words`, clock times
+    ("1900 GMT") aside."""
+    return Counter(
+        int(w)
+        for w, after in zip(words, (*words[1:], ""), strict=True)
+        if _YEAR.fullmatch(w) and after not in _CLOCK
+    )
 
 
 def article_features(
@@ -173,7 +191,8 @@ class Sketch:
     LSH band keys (32-bit), `signature` the compact MinHash signature, `day` the
     publication time in days since the epoch (undated: when it was received; None if
     neither is known), `title` the word feature
-    ids of the title's distinct content words (at most 16), for the copy check.
+    ids of the title's distinct content words (at most 16), for the copy check, and
+    `years` the years the text names with how often, most named first (at most 8).
     """
 
     id: str
@@ -185,6 +204,7 @@ class Sketch:
     bands: tuple[int, ...]
     signature: bytes
     title: tuple[int, ...] = ()
+    years: tuple[tuple[int, int], ...] = ()
 
     @functools.cached_property
     def weights(self) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
@@ -222,6 +242,9 @@ class Sketch:
                 struct.pack(f"<B{len(self.bands)}I", len(self.bands), *self.bands),
                 struct.pack("<B", len(self.title)),
                 _pack_ids(self.title),
+                struct.pack(
+                    f"<B{2 * len(self.years)}H", len(self.years), *itertools.chain(*self.years)
+                ),
                 self.signature,
             )
         )
@@ -255,6 +278,9 @@ class Sketch:
         at += 1
         title = _unpack_ids(body[at : at + 6 * t])
         at += 6 * t
+        (y,) = struct.unpack_from("<B", body, at)
+        flat = struct.unpack_from(f"<{2 * y}H", body, at + 1)
+        at += 1 + 4 * y
         return cls(
             ident,
             None if math.isnan(day) else day,
@@ -265,6 +291,7 @@ class Sketch:
             tuple(bands),
             body[at:],
             title,
+            tuple(zip(flat[::2], flat[1::2], strict=True)),
         )
 
 
@@ -281,7 +308,7 @@ def _unpack_ids(raw: bytes) -> tuple[int, ...]:
     return tuple(wide.view("<u8").ravel().tolist())
 
 
-_SKETCH_FORMAT = b"\x03"
+_SKETCH_FORMAT = b"\x04"
 _MAX_COUNT = 0xFFFF
 _MAX_TITLE_WORDS = 16
 """Title words kept per article for the copy check (a headline rarely has more)."""
@@ -300,6 +327,7 @@ def sketch(article: StoryInput, settings: DedupeSettings) -> Sketch:
         rank = {f: i for i, f in enumerate(kept)}
         kept = sorted(kept, key=lambda f: (-tf[f] * factor[f], rank[f]))[: settings.max_features]
         kept.sort(key=rank.__getitem__)
+    years = named_years(content_words(article.title) + content_words(article.body))
     signature = sig.minhash(sig.shingles(sig.words(f"{article.title}\n{article.body}")))
     keys = sig.band_keys(signature, settings.bands, settings.rows)
     return Sketch(
@@ -314,6 +342,10 @@ def sketch(article: StoryInput, settings: DedupeSettings) -> Sketch:
         tuple(dict.fromkeys(_fid("w" + w) for w in content_words(article.title)))[
             :_MAX_TITLE_WORDS
         ],
+        tuple(
+            (y, min(n, _MAX_COUNT))
+            for y, n in sorted(years.items(), key=lambda t: (-t[1], -t[0]))[:_MAX_YEARS]
+        ),
     )
 
 

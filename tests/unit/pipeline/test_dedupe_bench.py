@@ -90,11 +90,12 @@ def test_the_report_gives_each_fold_against_the_baseline_and_the_mean_and_spread
     assert any(
         "fold 0 (6 topics, 140 articles): θ 0.14" in line
         and "F1 0.850 ± 0.050" in line
-        and "baseline θ 0.20 F1 0.700 ± 0.000 | +0.150" in line
+        and "baseline θ 0.20 F1 0.700 ± 0.000 | +0.150, ahead in 2 of 2 orders" in line
         for line in lines
     )
     assert any(
-        "fold 1" in line and "F1 0.600 ± 0.000" in line and "+0.000" in line for line in lines
+        "fold 1" in line and "F1 0.600 ± 0.000" in line and "+0.000, ahead in 1 of 2 orders" in line
+        for line in lines
     )
     summary = next(line for line in lines if "mean over folds" in line)
     assert "F1 0.725 (sd 0.125, min 0.600)" in summary

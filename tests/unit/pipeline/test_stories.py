@@ -22,7 +22,7 @@ from pipeline import signatures as sig
 from pipeline.sources.files import SAMPLE_NEWS_DIR
 from pipeline.stories import Decision, DedupeSettings, Sketch, StoryIndex, sketch
 from pipeline.stories.index import needed
-from pipeline.stories.sketch import _fid
+from pipeline.stories.sketch import _fid, content_words, named_years
 from pipeline.text import clean_text, clean_title
 
 SEEDS = Path(__file__).parents[2] / "data" / "seeds"
@@ -343,6 +343,31 @@ def test_close_in_time_a_weaker_match_joins_that_far_apart_does_not() -> None:
         see(index, SEED_2)
         decision = see(index, replace(BORDER, published_at=published_at))
         assert (decision.kind == "same_story") is joins
+
+
+def test_a_story_anchored_in_a_year_the_article_does_not_name_counts_as_far_apart() -> None:
+    # Both seeds name 2020 (the previous war), so it is their story's year. The day after
+    # them the border deal joins at cosine 0.24 (the near threshold asks 0.15), unless it
+    # names years and not 2020: then it needs the far threshold (0.30 here), as weeks would.
+    closing = "The commissions first met in 2023."
+    for extra, joins in (("", True), (closing, False), (f"{closing} The war of 2020 ...", True)):
+        index = warm_index(STRICT_FAR)
+        see(index, SEED_1)
+        see(index, SEED_2)
+        decision = see(
+            index,
+            replace(
+                BORDER, published_at="2023-11-17T10:00:00+00:00", body=f"{BORDER.body}\n\n{extra}"
+            ),
+        )
+        assert (decision.kind == "same_story") is joins, extra
+        assert 0.30 > decision.similarity["cosine"] >= 0.15
+
+
+def test_named_years_counts_years_not_clock_times_or_decades() -> None:
+    words = content_words("At 1900 GMT on 12 May 2013 the 1990s law of 1998 fell; 2013 ends.")
+    assert named_years(words) == {2013: 2, 1998: 1}
+    assert sketch(SEED_1, DedupeSettings()).years == ((2020, 1),)
 
 
 def test_an_undated_article_is_placed_at_the_time_it_was_received() -> None:
