@@ -29,11 +29,13 @@ __all__ = [
     "Grown",
     "TopicChanges",
     "TopicInfo",
+    "WorkersRunning",
     "add_partitions",
     "app_topics",
     "create_pipeline_topics",
     "delete_pipeline_topics",
     "describe_topics",
+    "group_members",
     "wanted_partitions",
 ]
 
@@ -230,11 +232,55 @@ async def _record_counts(
     return records
 
 
-async def delete_pipeline_topics(settings: Settings, timeout: float = 30) -> list[str]:
+class WorkersRunning(BrokerError):
+    """The pipeline's consumer group has members: workers would lose their topics mid-run."""
+
+    def __init__(self, group: str, members: int) -> None:
+        self.group = group
+        self.members = members
+        super().__init__(
+            f"consumer group {group} has {members} active member{'s' if members != 1 else ''} "
+            "(running workers): stop them first, or add --force to delete the topics anyway"
+        )
+
+
+async def group_members(admin: AIOKafkaAdminClient, group: str, timeout: float) -> int:
+    """How many members consumer group `group` has now (0: empty, or unknown to the broker).
+
+    A worker killed without a goodbye stays a member until its session times out
+    (`NEWSWIRE_CONSUMER_SESSION_TIMEOUT`). A coordinator that is not ready (a fresh broker
+    makes its offsets topic on the first request) is asked again until `timeout`.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    delay = 0.05
+    while True:
+        try:
+            described = [
+                g
+                for response in await admin.describe_consumer_groups([group])
+                for g in response.to_object()["groups"]
+                if g["group"] == group
+            ]
+            for g in described:
+                if g["error_code"]:
+                    raise for_code(g["error_code"])(f"describing consumer group {group}")
+            return sum(len(g["members"]) for g in described)
+        except KafkaError as exc:
+            if not exc.retriable or loop.time() >= deadline:
+                raise
+        await asyncio.sleep(delay)  # back-off between tries; the deadline bounds it
+        delay = min(delay * 2, 0.5)
+
+
+async def delete_pipeline_topics(
+    settings: Settings, timeout: float = 30, *, force: bool = False
+) -> list[str]:
     """Delete the pipeline topics and the worker's own (story index changelog, leader topic).
 
-    Returns the deleted names once the broker no longer lists them, so they can be
-    created again at once.
+    Unless `force`, refuses with `WorkersRunning` while the workers' consumer group
+    (`settings.app_id`) has members. Returns the deleted names once the broker no longer
+    lists them, so they can be created again at once.
     """
     wanted = wanted_partitions(settings)
     async with _admin(settings.kafka_bootstrap, timeout) as admin:
@@ -242,6 +288,8 @@ async def delete_pipeline_topics(settings: Settings, timeout: float = 30) -> lis
         doomed = [t for t in wanted if t in existing] + app_topics(settings, existing)
         if not doomed:
             return []
+        if not force and (members := await group_members(admin, settings.app_id, timeout)):
+            raise WorkersRunning(settings.app_id, members)
         response = await admin.delete_topics(doomed, timeout_ms=int(timeout * 1000))
         for topic, code, *rest in response.topic_error_codes:
             if code != 0:

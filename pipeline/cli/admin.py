@@ -153,12 +153,14 @@ def topics_add_partitions(settings: Settings, timeout: float) -> None:
 
 @topics.command("delete")
 @click.option("--yes", is_flag=True, help="Really delete them (there is no undo).")
+@click.option("--force", is_flag=True, help="Delete them even while workers are running.")
 @_TIMEOUT
 @pass_settings
-def topics_delete(settings: Settings, timeout: float, yes: bool) -> None:
+def topics_delete(settings: Settings, timeout: float, yes: bool, force: bool) -> None:
     """Delete the pipeline topics and the worker's own, with every record in them.
 
-    For resetting a local setup: stop the workers first. The store is kept.
+    For resetting a local setup. Refused while the workers' consumer group (NEWSWIRE_APP_ID)
+    has members: stop the workers first, or add --force. The store is kept.
     """
     from pipeline.topics_admin import delete_pipeline_topics
 
@@ -167,7 +169,7 @@ def topics_delete(settings: Settings, timeout: float, yes: bool) -> None:
             "this deletes the pipeline's topics and every record in them: "
             "add --yes to go ahead (stop the workers first)"
         )
-    deleted = asyncio.run(delete_pipeline_topics(settings, timeout))
+    deleted = asyncio.run(delete_pipeline_topics(settings, timeout, force=force))
     if not deleted:
         click.echo("no pipeline topics to delete")
         return

@@ -7,6 +7,7 @@ polls them unless `NEWSWIRE_FEEDS_ENABLED=false`) and these commands see the sam
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import time
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from pipeline.feeds.feedlist import FeedListError, default_name, read_opml
 from pipeline.feeds.registry import FeedRegistry
 from pipeline.feeds.schedule import parse_interval
 from pipeline.settings import Settings
+from pipeline.topology import RAW
 
 __all__ = ["feeds"]
 
@@ -128,27 +130,58 @@ def feeds_import(settings: Settings, opml: Path, interval: str | None) -> None:
 @feeds.command("run")
 @pass_settings
 def feeds_run(settings: Settings) -> None:
-    """Poll the subscribed feeds into news.raw without a worker, until Ctrl-C."""
+    """Poll the subscribed feeds into news.raw without a worker, until Ctrl-C.
+
+    Ctrl-C (or SIGTERM) stops it cleanly, exit status 0 as `newswire worker` and `tail`: a
+    poll in flight is given up before it publishes, or finished once it has begun to, so
+    everything published is remembered as seen and nothing is published twice. A second
+    Ctrl-C stops at once (exit status 130); unpublished items are fetched again next time.
+    """
     from pipeline.feeds.service import Sources
     from pipeline.topics_admin import create_pipeline_topics
 
-    # news.raw must exist (no broker of ours makes it on request): made as a worker makes it.
-    for line in asyncio.run(create_pipeline_topics(settings)).lines():
-        click.echo(f"topics: {line}", err=True)
+    raw = settings.topic_name(RAW)
 
-    async def run() -> None:
+    async def run() -> int:
         sources = Sources(settings)
-        await sources.start(poll=True)
+        main_task = asyncio.current_task()
+        assert main_task is not None
         loop = asyncio.get_running_loop()
+        stopping = False
+
+        def on_signal() -> None:
+            nonlocal stopping
+            if stopping:
+                click.echo("stopped at once: items not yet published are polled again", err=True)
+                os._exit(130)
+            stopping = True
+            main_task.cancel()
+
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(sources.stop()))
-        click.echo(f"polling feeds into {settings.topic_name('news.raw')}; Ctrl-C stops", err=True)
+            loop.add_signal_handler(sig, on_signal)
         try:
+            # news.raw must exist (no broker of ours makes it on request): made as a worker does.
+            for line in (await create_pipeline_topics(settings)).lines():
+                click.echo(f"topics: {line}", err=True)
+            await sources.start(poll=True)
+            click.echo(f"polling feeds into {raw}; Ctrl-C stops", err=True)
             await sources.run()
+        except asyncio.CancelledError:
+            if not stopping:
+                raise
+            main_task.uncancel()
         finally:
             await sources.stop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+        return sources.published
 
-    asyncio.run(run())
+    published = asyncio.run(run())
+    click.echo(
+        f"stopped: {published} article{'' if published == 1 else 's'} published to {raw} "
+        "in this run",
+        err=True,
+    )
 
 
 @bench.command("feeds")

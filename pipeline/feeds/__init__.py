@@ -11,4 +11,5 @@ One module per job:
 - `health`: per-source figures for the dashboard and `/metrics`;
 - `poller`: one poll of one feed, and the loop that polls the due ones;
 - `service`: the poller inside the worker, or standalone (`newswire feeds run`).
+- `whole`: work a stop must not cut in half (statements, a publish and its record).
 """

@@ -5,6 +5,9 @@ for each, the article page fetched and extracted (off the loop; the feed's own t
 the page fails, and the record's `extraction` says which) → published to news.raw and
 acknowledged → only then marked seen and the new validators stored. A crash anywhere
 before the acknowledgement loses nothing: the next poll fetches the same items again.
+A stop (the polling task cancelled) cuts a poll short only before its first send, and
+gives the feed's claim back, so it is due again at once; from the send on, the poll ends
+first, so what Kafka acknowledged is remembered as seen.
 
 `extraction` is `trafilatura` when the page gave the body, else `feed_summary:<why>`
 with a fetch reason (`http_404`, `refused`, `too_large`, `timeout`, …), `no_text`
@@ -25,12 +28,13 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from pipeline.feeds.extract import Extraction, extract_article, summary_text
-from pipeline.feeds.fetcher import Fetcher, FetchError
+from pipeline.feeds.fetcher import Fetcher, FetchError, FetchResult
 from pipeline.feeds.health import FeedHealth
 from pipeline.feeds.parse import FeedItem, FeedUnreadable, ParsedFeed, parse_feed
 from pipeline.feeds.registry import FeedRegistry, Subscription
 from pipeline.feeds.schedule import next_poll_delay
 from pipeline.feeds.sink import RawSink
+from pipeline.feeds.whole import run_to_end
 from schemas.raw import RawArticle
 
 __all__ = ["FEED_TYPES", "PAGE_TYPES", "FeedPoller", "PollOptions", "PollResult", "PollStats"]
@@ -202,6 +206,19 @@ class FeedPoller:
         unseen = await self.registry.unseen(feed.id, [i.key for i in items])
         fresh = [i for i in items if i.key in unseen]
         articles = await asyncio.gather(*(self._article(feed, item) for item in fresh))
+        newest = max((i.published_ts for i in items if i.published_ts), default=None)
+        # From the first send on, a stop waits: what Kafka acknowledged is marked seen.
+        await run_to_end(self._publish(feed, fresh, articles, fetched, newest))
+        return PollResult(feed.name, "ok", published=len(articles))
+
+    async def _publish(
+        self,
+        feed: Subscription,
+        fresh: list[FeedItem],
+        articles: list[RawArticle],
+        fetched: FetchResult,
+        newest: float | None,
+    ) -> None:
         if articles:
             started = time.perf_counter()
             try:
@@ -213,11 +230,9 @@ class FeedPoller:
             self.stats.publish_seconds += time.perf_counter() - started
             self.stats.items_published += len(articles)
             await self.registry.mark_seen(feed.id, [i.key for i in fresh])
-        newest = max((i.published_ts for i in items if i.published_ts), default=None)
         await self._succeeded(
             feed, fetched.seconds, fresh, fetched.etag, fetched.last_modified, newest
         )
-        return PollResult(feed.name, "ok", published=len(articles))
 
     async def _succeeded(
         self,
@@ -287,9 +302,14 @@ class FeedPoller:
 
         async def claimed_poll(feed: Subscription) -> PollResult | None:
             async with self._overall:
-                if not await self.registry.claim(feed.id, now, now + LEASE_SECONDS):
+                lease_until = now + LEASE_SECONDS
+                if not await self.registry.claim(feed.id, now, lease_until):
                     return None  # another worker sharing the registry took it
-                return await self.poll(feed)
+                try:
+                    return await self.poll(feed)
+                except asyncio.CancelledError:  # stopped mid-poll: due again at once
+                    await self.registry.release(feed.id, lease_until, feed.next_poll_at)
+                    raise
 
         results = await asyncio.gather(*(claimed_poll(f) for f in due), return_exceptions=True)
         done: list[PollResult] = []

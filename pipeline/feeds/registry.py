@@ -7,6 +7,9 @@ work on SQLite now and PostgreSQL later, but belong to this module, not to the s
   conditional GET, consecutive failures, next due time, last error);
 - `feed_items`: (feed_id, item_key) of every item published, so a restart re-publishes
   nothing. A key is marked seen only after Kafka acknowledged the item.
+
+Every method runs to its end even when its caller is cancelled (`whole`): a stop never
+leaves a statement half-run in the driver's thread.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from pipeline.feeds.whole import whole
 from pipeline.store.migrations import lock_schema
 
 __all__ = ["FeedRegistry", "Subscription", "async_store_url"]
@@ -110,6 +114,7 @@ class FeedRegistry:
     async def close(self) -> None:
         await self.engine.dispose()
 
+    @whole
     async def add(
         self, url: str, name: str, interval_seconds: float, *, keep_interval: bool = False
     ) -> tuple[Subscription, bool]:
@@ -140,6 +145,7 @@ class FeedRegistry:
             row = (await conn.execute(sa.select(feeds_table).where(feeds_table.c.url == url))).one()
         return _subscription(row), created
 
+    @whole
     async def remove(self, url_or_name: str) -> int:
         """Unsubscribe the feed with this URL or name (and forget its items); returns rows gone."""
         match = sa.or_(feeds_table.c.url == url_or_name, feeds_table.c.name == url_or_name)
@@ -151,12 +157,14 @@ class FeedRegistry:
             await conn.execute(feeds_table.delete().where(feeds_table.c.id.in_(ids)))
         return len(ids)
 
+    @whole
     async def subscriptions(self) -> list[Subscription]:
         """Every subscription, in the order they were added."""
         async with self.engine.connect() as conn:
             rows = await conn.execute(sa.select(feeds_table).order_by(feeds_table.c.id))
             return [_subscription(r) for r in rows]
 
+    @whole
     async def due(self, now: float) -> list[Subscription]:
         """Subscriptions whose next poll time has come, most overdue first."""
         async with self.engine.connect() as conn:
@@ -167,6 +175,7 @@ class FeedRegistry:
             )
             return [_subscription(r) for r in rows]
 
+    @whole
     async def claim(self, feed_id: int, now: float, lease_until: float) -> bool:
         """Take the due feed for one poll; False if another poller took it first.
 
@@ -182,12 +191,28 @@ class FeedRegistry:
             )
         return bool(result.rowcount)
 
+    @whole
+    async def release(self, feed_id: int, lease_until: float, next_poll_at: float) -> None:
+        """Give back a claim whose poll was stopped: the feed is due at `next_poll_at` again.
+
+        Only the claim itself is undone: a poll that got as far as recording its outcome has
+        moved `next_poll_at` off `lease_until` already, and keeps what it recorded.
+        """
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                feeds_table.update()
+                .where(feeds_table.c.id == feed_id, feeds_table.c.next_poll_at == lease_until)
+                .values(next_poll_at=next_poll_at)
+            )
+
+    @whole
     async def next_due_at(self) -> float | None:
         """The earliest next poll time of any subscription (None without subscriptions)."""
         async with self.engine.connect() as conn:
             value = await conn.scalar(sa.select(sa.func.min(feeds_table.c.next_poll_at)))
         return None if value is None else float(value)
 
+    @whole
     async def record_poll(
         self,
         feed_id: int,
@@ -213,6 +238,7 @@ class FeedRegistry:
                 feeds_table.update().where(feeds_table.c.id == feed_id).values(**values)
             )
 
+    @whole
     async def unseen(self, feed_id: int, keys: Sequence[str]) -> set[str]:
         """The keys of `keys` this feed has not published yet."""
         if not keys:
@@ -230,6 +256,7 @@ class FeedRegistry:
                 seen.update(r[0] for r in rows)
         return set(keys) - seen
 
+    @whole
     async def mark_seen(self, feed_id: int, keys: Iterable[str]) -> None:
         """Remember that these items of this feed were published (idempotent)."""
         now = time.time()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import signal
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 from pipeline.feeds.feedlist import FeedListError, read_feed_list
@@ -57,12 +58,22 @@ def poll_options(settings: Settings) -> PollOptions:
     )
 
 
+def _ignore_interrupts() -> None:
+    # Ctrl-C in a terminal signals the whole process group: the parent decides when its
+    # extraction processes stop (it shuts the pool down), not a KeyboardInterrupt mid-page.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def make_executor(processes: int) -> Executor:
     """Where parsing and extraction run: `processes` spawned processes, or one thread (0)."""
     if processes <= 0:
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="newswire-extract")
     # spawn: a forked child of a running event loop and Kafka client threads is unsafe.
-    return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        processes,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_ignore_interrupts,
+    )
 
 
 async def sync_feeds_file(registry: FeedRegistry, settings: Settings) -> int:
@@ -93,6 +104,8 @@ class Sources:
         self._stop = asyncio.Event()
         self._started = False
         self._ready = asyncio.Event()
+        self._polling: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Lock()
 
     async def start(self, *, poll: bool) -> None:
         """Start the producer; with `poll`, also the registry, fetch session and poller."""
@@ -133,21 +146,41 @@ class Sources:
             return False
         return self._started
 
+    @property
+    def published(self) -> int:
+        """Articles the poller published (acknowledged by Kafka) since this started."""
+        return self.poller.stats.items_published if self.poller is not None else 0
+
     async def run(self) -> None:
         """Poll due feeds until `stop()` (waits for `start` first)."""
         await self._ready.wait()
-        if self.poller is not None:
-            await self.poller.run(self._stop)
+        if self.poller is None or self._stop.is_set():
+            return
+        self._polling = asyncio.ensure_future(self.poller.run(self._stop))
+        await self._polling  # cancelling run() cancels the polling task with it
 
     async def stop(self) -> None:
-        """Stop polling, then close the session, the executor, the registry and the producer."""
-        self._stop.set()
-        self._ready.set()
-        if self.poller is not None:
-            await self.poller.fetcher.session.close()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-        if self.registry is not None:
-            await self.registry.close()
-        await self.sink.stop()  # also a producer whose start was cut short
-        self._started = False
+        """Stop polling, then close the session, the executor, the registry and the producer.
+
+        Polling ends first (a poll in flight is cancelled: before its first send it gives
+        its claim back, after it it finishes), so nothing is closed under a running poll.
+        """
+        async with self._stopping:  # a second caller waits for the first to finish
+            self._stop.set()
+            self._ready.set()
+            if self._polling is not None:
+                polling, self._polling = self._polling, None
+                polling.cancel()
+                await asyncio.wait({polling})  # its end, without taking its cancellation
+                if not polling.cancelled() and (exc := polling.exception()) is not None:
+                    log.error("feed polling ended with an error", exc_info=exc)
+            if self.poller is not None:
+                await self.poller.fetcher.session.close()
+            if self._executor is not None:
+                executor, self._executor = self._executor, None
+                # Off the loop: waits for a page being extracted, then the processes exit.
+                await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
+            if self.registry is not None:
+                await self.registry.close()
+            await self.sink.stop()  # also a producer whose start was cut short
+            self._started = False

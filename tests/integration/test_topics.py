@@ -11,13 +11,14 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
+from waiting import await_until
 
 from pipeline.broker import free_port
 from pipeline.processes import stop_process
@@ -199,6 +200,61 @@ def test_delete_needs_yes_then_removes_every_pipeline_topic(
     # Deleted means gone: they can be created again at once.
     assert _cli(env, "topics", "create").returncode == 0
     assert len(_partitions(kafka_bootstrap, names)) == len(names)
+
+
+async def _group_member(bootstrap: str, group: str, topic: str) -> AIOKafkaConsumer:
+    """A consumer in `group` (as a worker is in the app id's group), once it has partitions."""
+    # No auto-commit: with it, stop() hangs once its topic was deleted under it (--force).
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+
+    async def assigned() -> bool:
+        return bool(consumer.assignment())
+
+    await await_until(assigned, 60, f"an assignment in consumer group {group}")
+    return consumer
+
+
+async def test_delete_refuses_while_the_workers_group_has_members(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    env = _env(kafka_bootstrap, tmp_path)
+    group, raw = env["NEWSWIRE_APP_ID"], _topic(env, RAW)
+    names = [_topic(env, t) for t in PIPELINE_TOPICS]
+
+    def cli(*args: str) -> Awaitable[subprocess.CompletedProcess[str]]:
+        # In a thread: the consumer's heartbeats go on while the command runs.
+        return asyncio.to_thread(_cli, env, *args)
+
+    def existing() -> Awaitable[dict[str, int]]:
+        return asyncio.to_thread(_partitions, kafka_bootstrap, names)
+
+    assert (await cli("topics", "create")).returncode == 0
+    member = await _group_member(kafka_bootstrap, group, raw)
+    try:
+        refused = await cli("topics", "delete", "--yes")
+        _fails_in_one_line(
+            refused, f"consumer group {group} has 1 active member", "stop them", "--force"
+        )
+        assert refused.returncode == 1
+        assert len(await existing()) == len(names)
+    finally:
+        await member.stop()  # leaves the group: nobody is running now
+    deleted = await cli("topics", "delete", "--yes")
+    assert deleted.returncode == 0, deleted.stderr
+    assert await existing() == {}
+
+    assert (await cli("topics", "create")).returncode == 0
+    member = await _group_member(kafka_bootstrap, group, raw)
+    try:
+        forced = await cli("topics", "delete", "--yes", "--force")
+        assert forced.returncode == 0, forced.stderr
+        assert f"deleted: {raw}" in forced.stdout
+        assert await existing() == {}
+    finally:
+        await member.stop()
 
 
 @pytest.mark.parametrize(

@@ -6,19 +6,24 @@ tests/integration/test_feeds.py runs the same through a live worker and broker).
 
 from __future__ import annotations
 
+import asyncio
 import random
+import threading
+import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from aiohttp import web
 from feedserver import FeedServer
 from newsfixtures import local_heise_feed, page, page_for_path
+from waiting import await_until
 
 from pipeline.feeds.fetcher import Fetcher, FetchLimits, guarded_session
 from pipeline.feeds.health import FeedHealth
 from pipeline.feeds.poller import FeedPoller, PollOptions
-from pipeline.feeds.registry import FeedRegistry
+from pipeline.feeds.registry import FeedRegistry, feed_items_table
 from schemas.raw import RawArticle
 
 
@@ -30,6 +35,20 @@ class CollectingSink:
         self.sent.extend(articles)
 
 
+class GatedSink(CollectingSink):
+    """Holds every send until `acknowledge` is set, as a slow broker would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sending = asyncio.Event()
+        self.acknowledge = asyncio.Event()
+
+    async def send(self, articles: Sequence[RawArticle]) -> None:
+        self.sending.set()
+        await self.acknowledge.wait()
+        await super().send(articles)
+
+
 class Site:
     """The heise feed (ETag per version) and the real pages behind its links."""
 
@@ -37,6 +56,9 @@ class Site:
         self.server = server
         self.extra = 0
         self.missing_pages = False
+        self.pages_open = threading.Event()  # cleared: page requests wait (in a thread)
+        self.pages_open.set()
+        self.pages_asked = 0
         server.routes["/feed.atom"] = self.feed
         server.routes["/heise/"] = self.page
 
@@ -48,6 +70,8 @@ class Site:
         return web.Response(body=body, content_type="application/atom+xml", headers={"ETag": etag})
 
     async def page(self, request: web.Request) -> web.StreamResponse:
+        self.pages_asked += 1
+        await asyncio.get_running_loop().run_in_executor(None, self.pages_open.wait, 60)
         if self.missing_pages:
             return web.Response(status=404)
         return web.Response(body=page(page_for_path(request.path)), content_type="text/html")
@@ -71,6 +95,7 @@ async def setup(
         rng=random.Random(1),
     )
     yield site, registry, sink, poller
+    site.pages_open.set()
     await session.close()
     await registry.close()
 
@@ -148,3 +173,48 @@ async def test_errors_back_off_and_show_in_health(setup) -> None:  # type: ignor
     health = poller.health.snapshot()["gone"]
     assert health["last_error_reason"] == "http_404" and health["ok"] is False
     assert not sink.sent
+
+
+async def _seen(registry: FeedRegistry) -> int:
+    async with registry.engine.connect() as conn:
+        return int(await conn.scalar(sa.select(sa.func.count()).select_from(feed_items_table)))
+
+
+async def test_a_stop_before_the_send_gives_the_claim_back_and_marks_nothing(setup) -> None:  # type: ignore[no-untyped-def]
+    site, registry, sink, poller = setup
+    await registry.add(site.server.url("/feed.atom"), "heise", 60)
+    site.pages_open.clear()
+    polling = asyncio.ensure_future(poller.poll_due())
+
+    async def fetching_pages() -> bool:  # the poll is in flight, before its send
+        assert not polling.done(), polling
+        return site.pages_asked > 0
+
+    await await_until(fetching_pages, 30, "the poll fetching the pages")
+    polling.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await polling
+    assert not sink.sent and await _seen(registry) == 0
+    feed = (await registry.subscriptions())[0]
+    assert feed.next_poll_at <= time.time()  # due again at once, not leased for 10 minutes
+
+    site.pages_open.set()
+    assert [r.published for r in await poller.poll_due()] == [15]
+
+
+async def test_a_stop_during_the_send_still_marks_what_kafka_acknowledged(  # type: ignore[no-untyped-def]
+    setup,
+) -> None:
+    site, registry, _, poller = setup
+    sink = poller.sink = GatedSink()
+    await registry.add(site.server.url("/feed.atom"), "heise", 60)
+    polling = asyncio.ensure_future(poller.poll_due())
+    await asyncio.wait_for(sink.sending.wait(), 30)
+    polling.cancel()
+    sink.acknowledge.set()  # the broker answers after the stop was asked for
+    with pytest.raises(asyncio.CancelledError):
+        await polling
+    assert len(sink.sent) == 15 and await _seen(registry) == 15
+    feed = (await registry.subscriptions())[0]
+    assert feed.next_poll_at > time.time() + 30  # its outcome recorded: due in about 60 s
+    assert feed.etag == '"v0"'
