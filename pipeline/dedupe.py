@@ -43,8 +43,6 @@ def dedupe_settings(settings: Settings) -> DedupeSettings:
         story_threshold_far=settings.dedupe_story_threshold_far,
         story_time_scale_days=settings.dedupe_story_time_scale,
         prior_documents=settings.dedupe_prior_documents,
-        link_weight=settings.dedupe_link_weight,
-        link_threshold=settings.dedupe_link_threshold,
     )
 
 

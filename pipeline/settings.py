@@ -175,20 +175,6 @@ class Settings(BaseSettings):
         description="Days (σ) over which the needed similarity rises from the near to the far "
         "threshold, as 1 - exp(-Δ²/2σ²) (0: time is no evidence).",
     )
-    dedupe_link_weight: float = Field(
-        0.25,
-        ge=0,
-        le=1,
-        description="Share of the story evidence that comes from the article's closest recent "
-        "member (words weighted by wordfreq) rather than the story's centroid (0: off).",
-    )
-    dedupe_link_threshold: float = Field(
-        0.25,
-        gt=0,
-        le=1,
-        description="Word cosine to a recent member of a story that counts as enough evidence "
-        "on its own, as dedupe_story_threshold does for the centroid.",
-    )
     dedupe_prior_documents: float = Field(
         10_000.0,
         ge=0,

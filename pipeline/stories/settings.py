@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 __all__ = ["ALGO_VERSION", "DedupeSettings"]
 
-ALGO_VERSION = "stories-8"
+ALGO_VERSION = "stories-7"
 """Bump when a formula or default threshold changes; output records carry it."""
 
 
@@ -23,9 +23,6 @@ class DedupeSettings:
     story_threshold_far: float = 0.20
     story_time_scale_days: float = 4.0
     prior_documents: float = 10_000.0
-    link_weight: float = 0.25
-    link_threshold: float = 0.25
-    link_members: int = 16
     entity_weight: float = 1.0
     bigram_weight: float = 1.0
     number_weight: float = 3.0

@@ -14,9 +14,7 @@ features, its heaviest by tf · factor. The near-copy signal is a MinHash signat
 3-word shingles (`pipeline.signatures`), kept compact, with its LSH band keys; the
 title's word ids serve the copy check. The years the text names (`named_years`) are time
 evidence of their own: the index asks more of a story anchored in a year the article does
-not name. The link vector (`link_vector`) is the article as a story's recent member is
-compared with it: its `LINK_WORDS` heaviest content words, weighted (1 + ln tf) · -ln f by
-their general frequency f alone, so that it means the same in every index.
+not name.
 """
 
 from __future__ import annotations
@@ -42,13 +40,11 @@ from pipeline.stories import prior
 from pipeline.stories.settings import ALGO_VERSION, DedupeSettings
 
 __all__ = [
-    "LINK_WORDS",
     "EntityLike",
     "Sketch",
     "StoryInput",
     "article_features",
     "content_words",
-    "link_vector",
     "named_years",
     "pack_sketch",
     "sketch",
@@ -107,8 +103,6 @@ _CLOCK = frozenset({"gmt", "utc", "bst", "cet", "cest", "et", "est", "edt", "ct"
 _CLOCK |= {"pt", "pst", "pdt", "hrs", "hours"}
 """Words after a four-digit figure that make it a time of day ("at 1900 GMT"), not a year."""
 _MAX_YEARS = 8
-LINK_WORDS = 32
-"""Words in an article's link vector (`link_vector`)."""
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -131,17 +125,6 @@ def named_years(words: Sequence[str]) -> Counter[int]:
         for w, after in zip(words, (*words[1:], ""), strict=True)
         if _YEAR.fullmatch(w) and after not in _CLOCK
     )
-
-
-def link_vector(words: Sequence[str]) -> tuple[tuple[int, ...], tuple[float, ...]]:
-    """The `LINK_WORDS` heaviest of content words `words` by (1 + ln tf) · -ln f (f: the
-    word's general frequency, `pipeline.stories.prior`), earlier first on ties, as word
-    feature ids and weights of unit length."""
-    tf = Counter(words)
-    weight = {w: (1.0 + math.log(n)) * -math.log(prior.word_frequency(w)) for w, n in tf.items()}
-    kept = sorted(weight, key=lambda w: -weight[w])[:LINK_WORDS]  # stable: text order on ties
-    norm = math.sqrt(sum(weight[w] ** 2 for w in kept)) or 1.0
-    return tuple(_fid("w" + w) for w in kept), tuple(weight[w] / norm for w in kept)
 
 
 def article_features(
@@ -209,8 +192,7 @@ class Sketch:
     publication time in days since the epoch (undated: when it was received; None if
     neither is known), `title` the word feature
     ids of the title's distinct content words (at most 16), for the copy check, and
-    `years` the years the text names with how often, most named first (at most 8), and
-    `link_words` / `link_weights` its link vector (`link_vector`).
+    `years` the years the text names with how often, most named first (at most 8).
     """
 
     id: str
@@ -223,8 +205,6 @@ class Sketch:
     signature: bytes
     title: tuple[int, ...] = ()
     years: tuple[tuple[int, int], ...] = ()
-    link_words: tuple[int, ...] = ()
-    link_weights: tuple[float, ...] = ()
 
     @functools.cached_property
     def weights(self) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
@@ -265,9 +245,6 @@ class Sketch:
                 struct.pack(
                     f"<B{2 * len(self.years)}H", len(self.years), *itertools.chain(*self.years)
                 ),
-                struct.pack("<B", len(self.link_words)),
-                _pack_ids(self.link_words),
-                np.array(self.link_weights, "<f2").tobytes(),
                 self.signature,
             )
         )
@@ -275,9 +252,9 @@ class Sketch:
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Sketch:
-        """The sketch that `to_bytes` wrote, or an earlier format (3: stories-5/6, no years;
-        4: stories-7, no link vector), so that a story index kept by an earlier version
-        restores after an upgrade (its articles simply name no years and have no link)."""
+        """The sketch that `to_bytes` wrote, or one of format 3 (stories-5 and 6: no years),
+        so that a story index kept by an earlier version restores after an upgrade (its
+        articles simply name no years)."""
         version = raw[0] if raw else 0
         if not 3 <= version <= _SKETCH_FORMAT[0]:
             raise ValueError(f"not a stories sketch (format byte {raw[:1]!r})")
@@ -309,15 +286,6 @@ class Sketch:
             (y,) = struct.unpack_from("<B", body, at)
             flat = struct.unpack_from(f"<{2 * y}H", body, at + 1)
             at += 1 + 4 * y
-        link_words: tuple[int, ...] = ()
-        link_weights: tuple[float, ...] = ()
-        if version >= 5:
-            (m,) = struct.unpack_from("<B", body, at)
-            at += 1
-            link_words = _unpack_ids(body[at : at + 6 * m])
-            at += 6 * m
-            link_weights = tuple(np.frombuffer(body, "<f2", m, at).astype(float).tolist())
-            at += 2 * m
         return cls(
             ident,
             None if math.isnan(day) else day,
@@ -329,8 +297,6 @@ class Sketch:
             body[at:],
             title,
             tuple(zip(flat[::2], flat[1::2], strict=True)),
-            link_words,
-            link_weights,
         )
 
 
@@ -347,7 +313,7 @@ def _unpack_ids(raw: bytes) -> tuple[int, ...]:
     return tuple(wide.view("<u8").ravel().tolist())
 
 
-_SKETCH_FORMAT = b"\x05"
+_SKETCH_FORMAT = b"\x04"
 _MAX_COUNT = 0xFFFF
 _MAX_TITLE_WORDS = 16
 """Title words kept per article for the copy check (a headline rarely has more)."""
@@ -366,9 +332,7 @@ def sketch(article: StoryInput, settings: DedupeSettings) -> Sketch:
         rank = {f: i for i, f in enumerate(kept)}
         kept = sorted(kept, key=lambda f: (-tf[f] * factor[f], rank[f]))[: settings.max_features]
         kept.sort(key=rank.__getitem__)
-    words = content_words(article.title) + content_words(article.body)
-    years = named_years(words)
-    link_words, link_weights = link_vector(words)
+    years = named_years(content_words(article.title) + content_words(article.body))
     signature = sig.minhash(sig.shingles(sig.words(f"{article.title}\n{article.body}")))
     keys = sig.band_keys(signature, settings.bands, settings.rows)
     return Sketch(
@@ -387,8 +351,6 @@ def sketch(article: StoryInput, settings: DedupeSettings) -> Sketch:
             (y, min(n, _MAX_COUNT))
             for y, n in sorted(years.items(), key=lambda t: (-t[1], -t[0]))[:_MAX_YEARS]
         ),
-        link_words,
-        tuple(np.array(link_weights, "<f2").astype(float).tolist()),  # as stored
     )
 
 

@@ -327,10 +327,9 @@ def test_a_strong_match_joins_however_far_apart_and_its_score_says_what_time_ask
     cosine = second.similarity["cosine"]
     assert second.kind == "same_story" and second.similarity["days"] == 58
     assert cosine >= index.settings.story_threshold_far
-    t = index.settings
-    evidence = (1 - t.link_weight) * cosine / needed(t, 58)
-    evidence += t.link_weight * second.similarity["link"] / t.link_threshold
-    assert second.similarity["score"] == pytest.approx(t.story_threshold * evidence, abs=1e-3)
+    assert second.similarity["score"] == pytest.approx(
+        cosine * index.settings.story_threshold / needed(index.settings, 58), abs=1e-4
+    )
 
 
 def test_close_in_time_a_weaker_match_joins_that_far_apart_does_not() -> None:
@@ -366,33 +365,6 @@ def test_a_story_anchored_in_a_year_the_article_does_not_name_counts_as_far_apar
         assert 0.30 > decision.similarity["cosine"] >= 0.15
 
 
-def test_the_link_is_the_cosine_of_link_vectors_and_alone_can_decide() -> None:
-    one, two = (sketch(a, DedupeSettings()) for a in (SEED_1, SEED_2))
-    weights = dict(zip(one.link_words, one.link_weights, strict=True))
-    pairs = zip(two.link_words, two.link_weights, strict=True)
-    expected = sum(w * weights.get(f, 0.0) for f, w in pairs)
-    for threshold, kind in ((expected - 0.01, "same_story"), (expected + 0.01, "new")):
-        index = StoryIndex(DedupeSettings(link_weight=1.0, link_threshold=threshold))
-        see(index, SEED_1)
-        decision = see(index, SEED_2)
-        assert decision.kind == kind
-        assert decision.similarity["link"] == pytest.approx(expected, abs=2e-3)
-
-
-def test_the_link_reads_a_storys_latest_members_only() -> None:
-    # The seeds' story gets two unrelated later members: with room for two link vectors,
-    # the first seed's is forgotten and the second seed finds no close member.
-    links = {}
-    for keep in (2, 3):
-        index = StoryIndex(DedupeSettings(link_members=keep, horizon_days=10_000))
-        settings = index.settings
-        index.restore(sketch(SEED_1, settings), Decision("new", "seed-1"))
-        for other in WIKINEWS[:2]:
-            index.restore(sketch(other, settings), Decision("same_story", "seed-1"))
-        links[keep] = see(index, SEED_2).similarity["link"]
-    assert links[3] > 0.3 > links[2]
-
-
 def test_named_years_counts_years_not_clock_times_or_decades() -> None:
     words = content_words("At 1900 GMT on 12 May 2013 the 1990s law of 1998 fell; 2013 ends.")
     assert named_years(words) == {2013: 2, 1998: 1}
@@ -417,18 +389,14 @@ def test_an_undated_article_is_placed_at_the_time_it_was_received() -> None:
 def test_the_seeds_alone_in_an_empty_index_are_one_story() -> None:
     # No cold start: document frequencies begin at wordfreq's general prior. Without it
     # (prior_documents 0) two articles give every shared word the same weight, and the
-    # seeds' cosine (0.18) is too weak for 58 days apart, unless the link vector (weighted
-    # by wordfreq too) speaks for them.
+    # seeds' cosine (0.18) is too weak for 58 days apart.
     index = StoryIndex()
     assert see(index, SEED_1).kind == "new"
     second = see(index, SEED_2)
     assert second.kind == "same_story" and second.story_id == "seed-1"
-    cold = StoryIndex(DedupeSettings(prior_documents=0, link_weight=0.0))
+    cold = StoryIndex(DedupeSettings(prior_documents=0))
     see(cold, SEED_1)
     assert see(cold, SEED_2).kind == "new"
-    linked = StoryIndex(DedupeSettings(prior_documents=0))
-    see(linked, SEED_1)
-    assert see(linked, SEED_2).kind == "same_story"
 
 
 def test_the_prior_weighs_a_rare_name_above_a_common_word_from_the_first_article() -> None:
@@ -492,12 +460,12 @@ STORIES_6_SKETCH = (
 def test_an_index_kept_by_an_earlier_version_restores_after_an_upgrade() -> None:
     old = Sketch.from_bytes(base64.b64decode(STORIES_6_SKETCH))
     assert (old.id, len(old.features), old.day) == ("old-1", 17, 15_966.5)
-    assert old.years == () and old.link_words == old.link_weights == ()  # format 3 had none
+    assert old.years == ()  # format 3 had none
     index = StoryIndex()
     index.restore(old, Decision("new", "old-1"))
     later = Art("new-1", "Island quake of 2013", "The 2013 earthquake on the island.", None)
     decision = see(index, later)  # undated: placed at the latest day seen, the old one's
-    assert decision.story_id == "old-1" and decision.similarity["link"] == 0.0  # none kept
+    assert decision.kind == "same_story" and decision.story_id == "old-1"
 
 
 def test_bad_input_says_what_is_wrong() -> None:
