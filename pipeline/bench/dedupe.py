@@ -383,6 +383,8 @@ class DedupeReport:
     load_average: float = 0.0
     indexed: int = 0
     bytes_per_article: dict[str, float] = field(default_factory=dict)
+    real_bytes_per_article: dict[str, float] = field(default_factory=dict)
+    real_stories: int = 0
     sketch_bytes: float = 0.0
 
     def fold_lines(self) -> list[str]:
@@ -443,6 +445,12 @@ class DedupeReport:
         )
         parts = ", ".join(f"{k} {v:.0f}" for k, v in self.bytes_per_article.items())
         out.append(f"  in-memory state bytes per indexed article: {parts}")
+        if self.real_bytes_per_article:
+            real = ", ".join(f"{k} {v:.0f}" for k, v in self.real_bytes_per_article.items())
+            out.append(
+                f"  the same after the real articles alone ({self.real_stories:,} stories; the "
+                f"copies after them join theirs): {real}"
+            )
         out.append(
             f"  stored per article (Sketch.to_bytes, mean of ~2,000 from the scale stream): "
             f"{self.sketch_bytes:.0f} bytes"
@@ -590,7 +598,7 @@ def _scale(report: DedupeReport, real: list[BenchArticle], count: int, rng: rand
     report.load_average = os.getloadavg()[0]
     index = StoryIndex(settings)
     unpacked, observed, observed_cpu = [], [], []
-    for text in packed:  # in dedupe, serially: the carried sketch unpacked, then decided
+    for n, text in enumerate(packed, 1):  # in dedupe, serially: unpacked, then decided
         began = clock()
         s = unpack_sketch(text)
         assert s is not None
@@ -599,6 +607,9 @@ def _scale(report: DedupeReport, real: list[BenchArticle], count: int, rng: rand
         observed_cpu.append(cpu() - cpu_start)
         observed.append(clock() - ready)
         unpacked.append(ready - began)
+        if n == len(real):  # the real articles alone: most are stories of their own
+            report.real_bytes_per_article = index.state_bytes()
+            report.real_stories = index.story_count()
     for name, seconds in (
         ("decision: observe (wall)", observed),
         ("observe (CPU)", observed_cpu),

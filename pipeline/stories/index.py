@@ -224,6 +224,10 @@ class StoryIndex:
     def __len__(self) -> int:
         return len(self._articles)
 
+    def story_count(self) -> int:
+        """Stories held (each with its centroid)."""
+        return len(self._stories)
+
     def __contains__(self, article_id: object) -> bool:
         return article_id in self._articles
 

@@ -104,6 +104,11 @@ def test_the_report_gives_each_fold_against_the_baseline_and_the_mean_and_spread
     assert not any("indexed" in line for line in lines)  # no scale stream: no timing lines
     report.indexed, report.timing_ms = 100_000, {"observe (CPU)": (0.5, 1.5)}
     assert any("100,000 indexed" in line and "p99 1.50 ms" in line for line in report.lines())
+    report.real_bytes_per_article, report.real_stories = {"total": 4389.0}, 306
+    assert any(
+        "real articles alone (306 stories" in line and "total 4389" in line
+        for line in report.lines()
+    )
 
 
 def test_cross_validation_chooses_thresholds_on_the_other_folds_only() -> None:

@@ -528,6 +528,7 @@ def test_state_bytes_counts_every_part_per_article() -> None:
     see(index, SEED_1)
     see(index, SEED_2)
     sizes = index.state_bytes()
+    assert index.story_count() == 1  # the seeds are one story
     assert set(sizes) == {"articles", "bands", "stories", "postings", "df", "days", "total"}
     assert sizes["articles"] > 128  # the compact signature alone is 128 bytes
     assert sizes["total"] == sum(v for k, v in sizes.items() if k != "total")
