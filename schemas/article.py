@@ -79,7 +79,8 @@ class Article(TaggedArticle, **RECORD_OPTIONS):
 
     The story fields are dedupe's decision: `kind` (new | duplicate | same_story),
     `story_id` (a new story's id is its first article's id), `duplicate_of` (the copied
-    article) or `related_to` (the best-matching earlier article of the story),
+    article) or `related_to` (the copied article, or for a rewrite the story's latest
+    article before it),
     `similarity` (every score computed, e.g. `jaccard`, `cosine`), `method` and
     `algo_version` (which decision rule, so a replay with new thresholds can be told apart).
     They are null on records written before dedupe decided.
