@@ -3,6 +3,9 @@ entities, limits, failures, model loading, the pool."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -263,6 +266,25 @@ async def test_pool_with_a_finisher_gives_what_one_process_gives() -> None:
     assert results == expected
     assert all(r.story_sketch for r in results)
     assert stats.busy_seconds > 0 and stats.finish_seconds > 0
+
+
+async def test_ctrl_c_in_the_terminal_does_not_break_the_pool(
+    seed_results: list[NerResult],
+) -> None:
+    # A terminal's Ctrl-C signals the whole process group, pool processes included: the
+    # worker decides when they stop (it closes the pool), so a batch after it still runs.
+    before = set(multiprocessing.active_children())
+    pool = NerPool(processes=1, finishers=1, sketch_settings=None)
+    await pool.start()
+    try:
+        children = [c for c in multiprocessing.active_children() if c not in before]
+        assert len(children) == 2  # the NER process and the finisher
+        for child in children:
+            os.kill(child.pid or 0, signal.SIGINT)
+        assert await pool.run(SEED_REQUESTS) == seed_results
+        assert all(child.is_alive() for child in children)
+    finally:
+        await pool.close()
 
 
 def test_a_finishing_failure_fails_only_its_article(
