@@ -150,7 +150,7 @@ Indices = np.ndarray[tuple[int], np.dtype[np.int64]]
 
 class _Story:
     """A story in memory: last day, size, ‖c‖, centroid c (cut: dense feature indices and
-    their weights), latest member."""
+    their weights), latest member, and how often its members name each year."""
 
     __slots__ = ("day", "index", "latest", "norm", "size", "weight", "years")
 
