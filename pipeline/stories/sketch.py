@@ -128,12 +128,11 @@ def named_years(words: Sequence[str]) -> Counter[int]:
 
 
 def article_features(
-    article: StoryInput, settings: DedupeSettings
+    article: StoryInput, settings: DedupeSettings, title: list[str], body: list[str]
 ) -> tuple[Counter[int], dict[int, float], dict[int, int]]:
     """Term frequencies, per-feature factors a_f·(1 + title_boost·in_title) and prior
-    document-share codes (`pipeline.stories.prior`) of an article."""
-    body = content_words(article.body)
-    title = content_words(article.title)
+    document-share codes (`pipeline.stories.prior`) of an article whose title and body
+    have the content words `title` and `body`."""
     in_title = set(title)
     words = title + body
     word_ids = [_fid("w" + w) for w in words]
@@ -326,13 +325,14 @@ def sketch(article: StoryInput, settings: DedupeSettings) -> Sketch:
     on ties (news puts the story in its first paragraphs): this bounds the work per
     decision and the sketch's size for long articles.
     """
-    tf, factor, share = article_features(article, settings)
+    title, body = content_words(article.title), content_words(article.body)
+    tf, factor, share = article_features(article, settings, title, body)
     kept = list(tf)
     if len(kept) > settings.max_features:
         rank = {f: i for i, f in enumerate(kept)}
         kept = sorted(kept, key=lambda f: (-tf[f] * factor[f], rank[f]))[: settings.max_features]
         kept.sort(key=rank.__getitem__)
-    years = named_years(content_words(article.title) + content_words(article.body))
+    years = named_years(title + body)
     signature = sig.minhash(sig.shingles(sig.words(f"{article.title}\n{article.body}")))
     keys = sig.band_keys(signature, settings.bands, settings.rows)
     return Sketch(
@@ -344,9 +344,7 @@ def sketch(article: StoryInput, settings: DedupeSettings) -> Sketch:
         tuple(share[f] for f in kept),
         tuple(int.from_bytes(key[:4], "little") for key in keys),
         sig.compact(signature),
-        tuple(dict.fromkeys(_fid("w" + w) for w in content_words(article.title)))[
-            :_MAX_TITLE_WORDS
-        ],
+        tuple(dict.fromkeys(_fid("w" + w) for w in title))[:_MAX_TITLE_WORDS],
         tuple(
             (y, min(n, _MAX_COUNT))
             for y, n in sorted(years.items(), key=lambda t: (-t[1], -t[0]))[:_MAX_YEARS]
