@@ -21,7 +21,6 @@ import asyncio
 import functools
 import multiprocessing
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -42,6 +41,7 @@ from pipeline.ner import (
     tag_batch,
 )
 from pipeline.ner_models import NerModelError
+from pipeline.processes import ignore_interrupts
 from pipeline.stories import DedupeSettings
 
 __all__ = ["NerPool", "NerStats"]
@@ -69,9 +69,7 @@ def _exit_with(parent: int, interval: float = 1.0) -> None:
 
 def _init_pool_process(init: Callable[..., None], args: tuple[Any, ...], barrier: Barrier) -> None:
     """Initializer of a pool process: `init(*args)` (`init_worker` or `init_finisher`)."""
-    # Ctrl-C in a terminal signals the whole process group: the worker decides when its
-    # pool processes stop (it closes the pool), not a KeyboardInterrupt mid-batch.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ignore_interrupts()  # the worker stops its pool processes by closing the pool
     # A pool process blocks reading its task queue, which stays open when the worker dies
     # without shutting the pool down: it would live on, model loaded, as an orphan.
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-import signal
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 from pipeline.feeds.feedlist import FeedListError, read_feed_list
@@ -22,6 +21,7 @@ from pipeline.feeds.registry import FeedRegistry
 from pipeline.feeds.schedule import parse_interval
 from pipeline.feeds.sink import KafkaRawSink
 from pipeline.metrics import FEED_METRICS
+from pipeline.processes import ignore_interrupts
 from pipeline.settings import Settings
 from pipeline.topology import RAW
 
@@ -58,12 +58,6 @@ def poll_options(settings: Settings) -> PollOptions:
     )
 
 
-def _ignore_interrupts() -> None:
-    # Ctrl-C in a terminal signals the whole process group: the parent decides when its
-    # extraction processes stop (it shuts the pool down), not a KeyboardInterrupt mid-page.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def make_executor(processes: int) -> Executor:
     """Where parsing and extraction run: `processes` spawned processes, or one thread (0)."""
     if processes <= 0:
@@ -72,7 +66,7 @@ def make_executor(processes: int) -> Executor:
     return ProcessPoolExecutor(
         processes,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_ignore_interrupts,
+        initializer=ignore_interrupts,
     )
 
 
