@@ -142,6 +142,8 @@ _MAX_DUPLICATE_CANDIDATES = 32
 """Candidates confirmed per article: a copy shares many bands, so it ranks high."""
 _MAX_STORY_CANDIDATES = 32
 """Stories scored per article: those sharing most posted features with it."""
+_FREE = np.iinfo(np.int32).max
+"""`_seen` of a dense index that no feature holds."""
 
 
 Floats = np.ndarray[tuple[int], np.dtype[np.float64]]
@@ -214,8 +216,17 @@ class StoryIndex:
         self._vocabulary: dict[int, int] = {}
         self._df = np.zeros(1024, np.int32)
         self._share = np.zeros(1024, np.float32)  # prior document share per feature
+        # Last day a feature was seen; _FREE for a dense index no feature holds, so that
+        # the sweep at expiry never picks it.
+        self._seen = np.full(1024, _FREE, np.int32)
         self._x = np.zeros(1024)  # the article being decided, scattered; zero between calls
         self._c = np.zeros(1024)  # a centroid being merged, scattered; zero between calls
+        self._dense = 0  # dense indices handed out so far (held or free)
+        self._free: list[int] = []  # dense indices of forgotten features, reused first
+        # Stories that lost a member to the horizon: the only ones whose centroid can hold
+        # a feature last seen before it (any other story's members are all still kept).
+        self._rooted: set[str] = set()
+        self._swept = -math.inf  # the horizon day of the last sweep
         self._documents = 0
         self._days: dict[int, list[str]] = {}
         self._expired: list[str] = []
@@ -406,13 +417,17 @@ class StoryIndex:
         keep = t.max_postings - 1
         bands = self._bands
         for key in s.bands:
-            ids = bands.get(key, ())
+            # Popped and put back, so that the dict holds band lists in the order of their
+            # latest entry: the sweep at expiry finds the stale ones at its front.
+            ids = bands.pop(key, ())
             # Full: forget the oldest (expired ones are the oldest, and skipped when read).
             bands[key] = (*ids[-keep:], s.id)
         self._days.setdefault(iday, []).append(s.id)
         self._documents += 1
         self._learn_features(x, s)
         self._df[x.index] += 1  # a sketch's features are distinct
+        seen = self._seen
+        seen[x.index] = np.maximum(seen[x.index], iday)
         self._add_to_story(sid, iday, x, s.id)
         self._stories[sid].add_years(s.years)
         stories, postings = self._stories, self._postings
@@ -428,20 +443,30 @@ class StoryIndex:
             self._expire(math.floor(day - t.horizon_days))
 
     def _learn_features(self, x: _Vector, s: Sketch) -> None:
-        """Give the article's unseen features dense indices (growing the arrays)."""
+        """Give the article's unseen features dense indices: forgotten features' first,
+        then new ones (growing the arrays)."""
         unseen = np.flatnonzero(x.index < 0)
         if not len(unseen):
             return
-        vocabulary = self._vocabulary
-        for i in unseen.tolist():
-            x.index[i] = vocabulary.setdefault(x.features[i], len(vocabulary))
-        if len(vocabulary) > len(self._df):
-            size = 2 * len(vocabulary)
+        n, free = len(unseen), self._free
+        reused = free[-n:] if free else []
+        del free[len(free) - len(reused) :]
+        fresh = n - len(reused)
+        dense = np.array([*reused, *range(self._dense, self._dense + fresh)], np.int64)
+        self._dense += fresh
+        x.index[unseen] = dense
+        features = x.features
+        new = [features[i] for i in unseen.tolist()]
+        self._vocabulary.update(zip(new, dense.tolist(), strict=True))
+        if self._dense > len(self._df):
+            size = 2 * self._dense
             grow = size - len(self._df)
             self._df = np.concatenate((self._df, np.zeros(grow, np.int32)))
             self._share = np.concatenate((self._share, np.zeros(grow, np.float32)))
+            self._seen = np.concatenate((self._seen, np.full(grow, _FREE, np.int32)))
             self._x, self._c = np.zeros(size), np.zeros(size)
-        self._share[x.index[unseen]] = s.prior[unseen]
+        self._share[dense] = s.prior[unseen]
+        self._seen[dense] = np.iinfo(np.int32).min  # `_add` raises it to the article's day
 
     def _add_to_story(self, sid: str, iday: int, x: _Vector, aid: str) -> None:
         """c ← c + x, cut to its `story_features` heaviest features whenever it holds twice
@@ -475,16 +500,74 @@ class StoryIndex:
         story.latest = aid
 
     def _expire(self, before_day: int) -> None:
-        """Forget articles (and stories) published before `before_day`."""
+        """Forget articles (and stories) published before `before_day`; once per new
+        `before_day`, sweep what only they held (`_sweep`)."""
+        stories, rooted = self._stories, self._rooted
         for key in [k for k in self._days if k < before_day]:
             for article in self._days.pop(key):
                 known = self._articles.pop(article, None)
                 if known is None:
                     continue
                 self._expired.append(article)
-                story = self._stories.get(known[1])
-                if story is not None and story.day < before_day:
-                    del self._stories[known[1]]
+                story = stories.get(known[1])
+                if story is None:
+                    continue
+                if story.day < before_day:
+                    del stories[known[1]]
+                    rooted.discard(known[1])
+                else:
+                    rooted.add(known[1])
+        if before_day > self._swept:
+            self._swept = before_day
+            self._sweep(before_day)
+
+    def _sweep(self, before_day: int) -> None:
+        """Forget what only forgotten articles held, so that memory follows the horizon,
+        not the stream's whole history: features that no kept article has (last seen
+        before `before_day`) and no kept centroid holds, with their document frequency
+        and posting list, and band lists of forgotten articles only.
+
+        An article whose features were all seen within the horizon (or never) is decided
+        as before. One with a feature back after a horizon's absence finds it counted
+        from 0 and posted by no story, as after a restart (`restore` rebuilds df and
+        postings from kept articles only).
+        """
+        n = self._dense
+        old = np.flatnonzero(self._seen[:n] < before_day)
+        if len(old) and self._rooted:
+            held = np.zeros(n, np.bool_)
+            for sid in self._rooted:
+                held[self._stories[sid].index] = True
+            old = old[~held[old]]
+        vocabulary, postings = self._vocabulary, self._postings
+        if len(old):
+            dead = np.zeros(n, np.bool_)
+            dead[old] = True
+            # No array maps a dense index back to its feature: one pass over the
+            # vocabulary per day costs less than 8 bytes per feature.
+            keys = np.fromiter(vocabulary.keys(), np.int64, len(vocabulary))
+            values = np.fromiter(vocabulary.values(), np.int64, len(vocabulary))
+            for f in keys[dead[values]].tolist():
+                del vocabulary[f]
+                postings.pop(f, None)
+            self._df[old] = 0
+            self._share[old] = 0.0
+            self._seen[old] = _FREE
+            self._free.extend(old.tolist())
+        self._sweep_bands()
+
+    def _sweep_bands(self) -> None:
+        """Drop band lists whose articles are all forgotten, from the front of `_bands`
+        (oldest latest entry first) to the first list whose latest article is kept."""
+        articles, bands = self._articles, self._bands
+        stale = []
+        for key, ids in bands.items():
+            if ids[-1] in articles:
+                break
+            if not any(map(articles.__contains__, ids)):
+                stale.append(key)
+        for key in stale:
+            del bands[key]
 
     def state_bytes(self) -> dict[str, float]:
         """Payload bytes of the in-memory state per indexed article, per part and in total.
@@ -511,7 +594,8 @@ class StoryIndex:
                 for k, v in self._stories.items()
             ),
             "postings": sum(6 + ids(v) for v in self._postings.values()),
-            "df": 18 * len(self._vocabulary),  # feature id 6, index 4, count 4, share 4
+            # feature id 6, index 4, count 4, share 4, last seen 4; a free index 4
+            "df": 22 * len(self._vocabulary) + 4 * len(self._free),
             "days": sum(4 + ids(v) for v in self._days.values()),
         }
         per = {k: v / n for k, v in out.items()}
