@@ -148,6 +148,9 @@ _FREE = np.iinfo(np.int32).max
 
 Floats = np.ndarray[tuple[int], np.dtype[np.float64]]
 Indices = np.ndarray[tuple[int], np.dtype[np.int64]]
+# A centroid's arrays: half the bytes of the article's (int64, float64), which it outlives.
+Indices32 = np.ndarray[tuple[int], np.dtype[np.int32]]
+Floats32 = np.ndarray[tuple[int], np.dtype[np.float32]]
 
 
 class _Story:
@@ -157,7 +160,7 @@ class _Story:
     __slots__ = ("day", "index", "latest", "norm", "size", "weight", "years")
 
     def __init__(
-        self, day: int, size: int, norm: float, index: Indices, weight: Floats, latest: str
+        self, day: int, size: int, norm: float, index: Indices32, weight: Floats32, latest: str
     ) -> None:
         self.day, self.size, self.norm, self.latest = day, size, norm, latest
         self.index, self.weight = index, weight
@@ -476,18 +479,25 @@ class StoryIndex:
         top = x.order[:k]
         story = self._stories.get(sid)
         if story is None:
-            self._stories[sid] = _Story(iday, 1, 1.0, x.index[top], x.weight[top], aid)
+            self._stories[sid] = _Story(
+                iday,
+                1,
+                1.0,
+                x.index[top].astype(np.int32),
+                x.weight[top].astype(np.float32),
+                aid,
+            )
             return
         xs, cs = self._x, self._c
         xs[x.index] = x.weight
         dot = float(xs[story.index] @ story.weight)
         # A feature outside x's top k and not in c cannot enter the top k of c + x:
         # the k features above it in x are at least as heavy in c + x.
-        mine = x.index[top]
+        mine = x.index[top].astype(np.int32)
         cs[story.index] = 1.0  # marks c's features, to add only x's others (no sort)
         index = np.concatenate((story.index, mine[cs[mine] == 0.0]))
         cs[story.index] = story.weight
-        weight = cs[index] + xs[index]
+        weight: Floats = cs[index] + xs[index]
         cs[story.index] = 0.0
         xs[x.index] = 0.0
         if len(index) > 2 * k:  # cut lazily: one cut per k additions, not one per article
@@ -496,7 +506,7 @@ class StoryIndex:
         story.day = max(iday, story.day)
         story.size += 1
         story.norm = math.sqrt(story.norm * story.norm + 2 * dot + 1)
-        story.index, story.weight = index, weight
+        story.index, story.weight = index, weight.astype(np.float32)
         story.latest = aid
 
     def _expire(self, before_day: int) -> None:
@@ -572,9 +582,10 @@ class StoryIndex:
     def state_bytes(self) -> dict[str, float]:
         """Payload bytes of the in-memory state per indexed article, per part and in total.
 
-        Ids count their UTF-8 length plus one, band keys and counts 4 bytes, feature
-        keys 6, dense feature indices 4, centroid weights 8 (as the arrays hold them); an
-        article's decision counts its `Decision.to_bytes()` length.
+        Ids count their UTF-8 length plus one, band keys, counts and days 4 bytes,
+        feature keys 6, dense feature indices and shares 4; centroids what their arrays
+        hold (int32 indices, float32 weights); an article's decision counts its
+        `Decision.to_bytes()` length.
         """
         n = max(1, len(self._articles))
         ids = _ids_bytes
@@ -590,7 +601,12 @@ class StoryIndex:
             ),
             "bands": sum(4 + ids(v) for v in self._bands.values()),
             "stories": sum(
-                len(k.encode()) + 12 + 12 * len(v.index) + len(v.latest.encode()) + 4 * len(v.years)
+                len(k.encode())
+                + 12
+                + v.index.nbytes
+                + v.weight.nbytes
+                + len(v.latest.encode())
+                + 4 * len(v.years)
                 for k, v in self._stories.items()
             ),
             "postings": sum(6 + ids(v) for v in self._postings.values()),

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pytest
 
@@ -631,3 +632,13 @@ def test_the_sweep_at_expiry_changes_no_decision(returning: bool) -> None:
     assert mine != theirs
     back = stream[-1].features[0]
     assert pruned._df_of(back) < unpruned._df_of(back)
+
+
+def test_a_centroid_is_held_in_int32_and_float32_and_counted_as_held() -> None:
+    index = StoryIndex()
+    see(index, SEED_1)
+    see(index, SEED_2)
+    (story,) = index._stories.values()
+    assert (story.index.dtype, story.weight.dtype) == (np.int32, np.float32)
+    fixed = len("seed-1") + 12 + len(story.latest) + 4 * len(story.years)
+    assert index.state_bytes()["stories"] * len(index) == fixed + 8 * len(story.index)
