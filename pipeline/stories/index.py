@@ -77,14 +77,27 @@ table that keeps them.
 State. `articles` id → (day, story, compact signature, first decision, title word ids),
 `bands` band key → ids, `stories` id → (day, size, norm, centroid) and its latest
 member, `postings` feature → story ids, `vocabulary` feature → dense index, `df` dense
-index → count, `days` day → ids published that day (for the horizon). Features are
-48-bit BLAKE2b digests; each gets a dense index when first indexed, so that document
-frequencies, the article being decided and the centroids (index and weight arrays) are
-numpy arrays and a decision's arithmetic runs in C: about 1-2 ms at 100,000 indexed
-articles instead of 4 with dicts, with the same decisions. Articles older than
-`horizon_days` (by publication time, against the latest time seen; undated articles
-take the latest day seen) are forgotten; stale band and posting entries are skipped
-when read; a full list drops its oldest.
+index → (count, prior share, last day seen), `days` day → ids published that day (for
+the horizon). Features are 48-bit BLAKE2b digests; each gets a dense index when first
+indexed, so that document frequencies, the article being decided and the centroids
+(int32 index and float32 weight arrays) are numpy arrays and a decision's arithmetic
+runs in C: about 1-2 ms at 100,000 indexed articles instead of 4 with dicts, with the
+same decisions. Articles older than `horizon_days` (by publication time, against the
+latest time seen; undated articles take the latest day seen) are forgotten, and
+stories whose members all are; stale band and posting entries are skipped when read; a
+full list drops its oldest. Once a day, as the horizon moves, the index also forgets
+what only forgotten articles held (`_sweep`): features that no kept article has and no
+kept centroid holds, with their df and posting lists (their dense indices are reused),
+and band lists of forgotten articles. So memory follows the horizon, not the stream's
+history: the bench's 991 real articles spread over 360 days keep about 40,000 features
+and 5.2 KB per kept article from day 120 on, where nothing forgotten grows to 136,000
+and 14.2 KB. Decisions change only for an article carrying a feature back after a
+horizon's absence: its df counts from 0 and no story is posted under it, which is what
+a restarted worker holds too (`restore` rebuilds df and postings from kept articles
+only); a long-running worker thus moves toward a restarted one. On that stream 1 of 991
+decisions changes story (scores move in the 4th decimal). Bytes per article: 729 on
+the bench's scale stream (mostly copies), 4,223 after its 991 real articles alone (df
+3,026: 22 bytes a feature, 4 of them the day last seen; centroids 508); docs/stories.md.
 """
 
 from __future__ import annotations
