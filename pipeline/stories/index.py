@@ -77,14 +77,27 @@ table that keeps them.
 State. `articles` id → (day, story, compact signature, first decision, title word ids),
 `bands` band key → ids, `stories` id → (day, size, norm, centroid) and its latest
 member, `postings` feature → story ids, `vocabulary` feature → dense index, `df` dense
-index → count, `days` day → ids published that day (for the horizon). Features are
-48-bit BLAKE2b digests; each gets a dense index when first indexed, so that document
-frequencies, the article being decided and the centroids (index and weight arrays) are
-numpy arrays and a decision's arithmetic runs in C: about 1-2 ms at 100,000 indexed
-articles instead of 4 with dicts, with the same decisions. Articles older than
-`horizon_days` (by publication time, against the latest time seen; undated articles
-take the latest day seen) are forgotten; stale band and posting entries are skipped
-when read; a full list drops its oldest.
+index → (count, prior share, last day seen), `days` day → ids published that day (for
+the horizon). Features are 48-bit BLAKE2b digests; each gets a dense index when first
+indexed, so that document frequencies, the article being decided and the centroids
+(int32 index and float32 weight arrays) are numpy arrays and a decision's arithmetic
+runs in C: about 1-2 ms at 100,000 indexed articles instead of 4 with dicts, with the
+same decisions. Articles older than `horizon_days` (by publication time, against the
+latest time seen; undated articles take the latest day seen) are forgotten, and
+stories whose members all are; stale band and posting entries are skipped when read; a
+full list drops its oldest. Once a day, as the horizon moves, the index also forgets
+what only forgotten articles held (`_sweep`): features that no kept article has and no
+kept centroid holds, with their df and posting lists (their dense indices are reused),
+and band lists of forgotten articles. So memory follows the horizon, not the stream's
+history: the bench's 991 real articles spread over 360 days keep about 40,000 features
+and 5.2 KB per kept article from day 120 on, where nothing forgotten grows to 136,000
+and 14.2 KB. Decisions change only for an article carrying a feature back after a
+horizon's absence: its df counts from 0 and no story is posted under it, which is what
+a restarted worker holds too (`restore` rebuilds df and postings from kept articles
+only); a long-running worker thus moves toward a restarted one. On that stream 1 of 991
+decisions changes story (scores move in the 4th decimal). Bytes per article: 729 on
+the bench's scale stream (mostly copies), 4,223 after its 991 real articles alone (df
+3,026: 22 bytes a feature, 4 of them the day last seen; centroids 508); docs/stories.md.
 """
 
 from __future__ import annotations
@@ -142,10 +155,15 @@ _MAX_DUPLICATE_CANDIDATES = 32
 """Candidates confirmed per article: a copy shares many bands, so it ranks high."""
 _MAX_STORY_CANDIDATES = 32
 """Stories scored per article: those sharing most posted features with it."""
+_FREE = np.iinfo(np.int32).max
+"""`_seen` of a dense index that no feature holds."""
 
 
 Floats = np.ndarray[tuple[int], np.dtype[np.float64]]
 Indices = np.ndarray[tuple[int], np.dtype[np.int64]]
+# A centroid's arrays: half the bytes of the article's (int64, float64), which it outlives.
+Indices32 = np.ndarray[tuple[int], np.dtype[np.int32]]
+Floats32 = np.ndarray[tuple[int], np.dtype[np.float32]]
 
 
 class _Story:
@@ -155,7 +173,7 @@ class _Story:
     __slots__ = ("day", "index", "latest", "norm", "size", "weight", "years")
 
     def __init__(
-        self, day: int, size: int, norm: float, index: Indices, weight: Floats, latest: str
+        self, day: int, size: int, norm: float, index: Indices32, weight: Floats32, latest: str
     ) -> None:
         self.day, self.size, self.norm, self.latest = day, size, norm, latest
         self.index, self.weight = index, weight
@@ -214,8 +232,17 @@ class StoryIndex:
         self._vocabulary: dict[int, int] = {}
         self._df = np.zeros(1024, np.int32)
         self._share = np.zeros(1024, np.float32)  # prior document share per feature
+        # Last day a feature was seen; _FREE for a dense index no feature holds, so that
+        # the sweep at expiry never picks it.
+        self._seen = np.full(1024, _FREE, np.int32)
         self._x = np.zeros(1024)  # the article being decided, scattered; zero between calls
         self._c = np.zeros(1024)  # a centroid being merged, scattered; zero between calls
+        self._dense = 0  # dense indices handed out so far (held or free)
+        self._free: list[int] = []  # dense indices of forgotten features, reused first
+        # Stories that lost a member to the horizon: the only ones whose centroid can hold
+        # a feature last seen before it (any other story's members are all still kept).
+        self._rooted: set[str] = set()
+        self._swept = -math.inf  # the horizon day of the last sweep
         self._documents = 0
         self._days: dict[int, list[str]] = {}
         self._expired: list[str] = []
@@ -406,13 +433,17 @@ class StoryIndex:
         keep = t.max_postings - 1
         bands = self._bands
         for key in s.bands:
-            ids = bands.get(key, ())
+            # Popped and put back, so that the dict holds band lists in the order of their
+            # latest entry: the sweep at expiry finds the stale ones at its front.
+            ids = bands.pop(key, ())
             # Full: forget the oldest (expired ones are the oldest, and skipped when read).
             bands[key] = (*ids[-keep:], s.id)
         self._days.setdefault(iday, []).append(s.id)
         self._documents += 1
         self._learn_features(x, s)
         self._df[x.index] += 1  # a sketch's features are distinct
+        seen = self._seen
+        seen[x.index] = np.maximum(seen[x.index], iday)
         self._add_to_story(sid, iday, x, s.id)
         self._stories[sid].add_years(s.years)
         stories, postings = self._stories, self._postings
@@ -428,20 +459,30 @@ class StoryIndex:
             self._expire(math.floor(day - t.horizon_days))
 
     def _learn_features(self, x: _Vector, s: Sketch) -> None:
-        """Give the article's unseen features dense indices (growing the arrays)."""
+        """Give the article's unseen features dense indices: forgotten features' first,
+        then new ones (growing the arrays)."""
         unseen = np.flatnonzero(x.index < 0)
         if not len(unseen):
             return
-        vocabulary = self._vocabulary
-        for i in unseen.tolist():
-            x.index[i] = vocabulary.setdefault(x.features[i], len(vocabulary))
-        if len(vocabulary) > len(self._df):
-            size = 2 * len(vocabulary)
+        n, free = len(unseen), self._free
+        reused = free[-n:] if free else []
+        del free[len(free) - len(reused) :]
+        fresh = n - len(reused)
+        dense = np.array([*reused, *range(self._dense, self._dense + fresh)], np.int64)
+        self._dense += fresh
+        x.index[unseen] = dense
+        features = x.features
+        new = [features[i] for i in unseen.tolist()]
+        self._vocabulary.update(zip(new, dense.tolist(), strict=True))
+        if self._dense > len(self._df):
+            size = 2 * self._dense
             grow = size - len(self._df)
             self._df = np.concatenate((self._df, np.zeros(grow, np.int32)))
             self._share = np.concatenate((self._share, np.zeros(grow, np.float32)))
+            self._seen = np.concatenate((self._seen, np.full(grow, _FREE, np.int32)))
             self._x, self._c = np.zeros(size), np.zeros(size)
-        self._share[x.index[unseen]] = s.prior[unseen]
+        self._share[dense] = s.prior[unseen]
+        self._seen[dense] = np.iinfo(np.int32).min  # `_add` raises it to the article's day
 
     def _add_to_story(self, sid: str, iday: int, x: _Vector, aid: str) -> None:
         """c ← c + x, cut to its `story_features` heaviest features whenever it holds twice
@@ -451,18 +492,25 @@ class StoryIndex:
         top = x.order[:k]
         story = self._stories.get(sid)
         if story is None:
-            self._stories[sid] = _Story(iday, 1, 1.0, x.index[top], x.weight[top], aid)
+            self._stories[sid] = _Story(
+                iday,
+                1,
+                1.0,
+                x.index[top].astype(np.int32),
+                x.weight[top].astype(np.float32),
+                aid,
+            )
             return
         xs, cs = self._x, self._c
         xs[x.index] = x.weight
         dot = float(xs[story.index] @ story.weight)
         # A feature outside x's top k and not in c cannot enter the top k of c + x:
         # the k features above it in x are at least as heavy in c + x.
-        mine = x.index[top]
+        mine = x.index[top].astype(np.int32)
         cs[story.index] = 1.0  # marks c's features, to add only x's others (no sort)
         index = np.concatenate((story.index, mine[cs[mine] == 0.0]))
         cs[story.index] = story.weight
-        weight = cs[index] + xs[index]
+        weight: Floats = cs[index] + xs[index]
         cs[story.index] = 0.0
         xs[x.index] = 0.0
         if len(index) > 2 * k:  # cut lazily: one cut per k additions, not one per article
@@ -471,27 +519,86 @@ class StoryIndex:
         story.day = max(iday, story.day)
         story.size += 1
         story.norm = math.sqrt(story.norm * story.norm + 2 * dot + 1)
-        story.index, story.weight = index, weight
+        story.index, story.weight = index, weight.astype(np.float32)
         story.latest = aid
 
     def _expire(self, before_day: int) -> None:
-        """Forget articles (and stories) published before `before_day`."""
+        """Forget articles (and stories) published before `before_day`; once per new
+        `before_day`, sweep what only they held (`_sweep`)."""
+        stories, rooted = self._stories, self._rooted
         for key in [k for k in self._days if k < before_day]:
             for article in self._days.pop(key):
                 known = self._articles.pop(article, None)
                 if known is None:
                     continue
                 self._expired.append(article)
-                story = self._stories.get(known[1])
-                if story is not None and story.day < before_day:
-                    del self._stories[known[1]]
+                story = stories.get(known[1])
+                if story is None:
+                    continue
+                if story.day < before_day:
+                    del stories[known[1]]
+                    rooted.discard(known[1])
+                else:
+                    rooted.add(known[1])
+        if before_day > self._swept:
+            self._swept = before_day
+            self._sweep(before_day)
+
+    def _sweep(self, before_day: int) -> None:
+        """Forget what only forgotten articles held, so that memory follows the horizon,
+        not the stream's whole history: features that no kept article has (last seen
+        before `before_day`) and no kept centroid holds, with their document frequency
+        and posting list, and band lists of forgotten articles only.
+
+        An article whose features were all seen within the horizon (or never) is decided
+        as before. One with a feature back after a horizon's absence finds it counted
+        from 0 and posted by no story, as after a restart (`restore` rebuilds df and
+        postings from kept articles only).
+        """
+        n = self._dense
+        old = np.flatnonzero(self._seen[:n] < before_day)
+        if len(old) and self._rooted:
+            held = np.zeros(n, np.bool_)
+            for sid in self._rooted:
+                held[self._stories[sid].index] = True
+            old = old[~held[old]]
+        vocabulary, postings = self._vocabulary, self._postings
+        if len(old):
+            dead = np.zeros(n, np.bool_)
+            dead[old] = True
+            # No array maps a dense index back to its feature: one pass over the
+            # vocabulary per day costs less than 8 bytes per feature.
+            keys = np.fromiter(vocabulary.keys(), np.int64, len(vocabulary))
+            values = np.fromiter(vocabulary.values(), np.int64, len(vocabulary))
+            for f in keys[dead[values]].tolist():
+                del vocabulary[f]
+                postings.pop(f, None)
+            self._df[old] = 0
+            self._share[old] = 0.0
+            self._seen[old] = _FREE
+            self._free.extend(old.tolist())
+        self._sweep_bands()
+
+    def _sweep_bands(self) -> None:
+        """Drop band lists whose articles are all forgotten, from the front of `_bands`
+        (oldest latest entry first) to the first list whose latest article is kept."""
+        articles, bands = self._articles, self._bands
+        stale = []
+        for key, ids in bands.items():
+            if ids[-1] in articles:
+                break
+            if not any(map(articles.__contains__, ids)):
+                stale.append(key)
+        for key in stale:
+            del bands[key]
 
     def state_bytes(self) -> dict[str, float]:
         """Payload bytes of the in-memory state per indexed article, per part and in total.
 
-        Ids count their UTF-8 length plus one, band keys and counts 4 bytes, feature
-        keys 6, dense feature indices 4, centroid weights 8 (as the arrays hold them); an
-        article's decision counts its `Decision.to_bytes()` length.
+        Ids count their UTF-8 length plus one, band keys, counts and days 4 bytes,
+        feature keys 6, dense feature indices and shares 4; centroids what their arrays
+        hold (int32 indices, float32 weights); an article's decision counts its
+        `Decision.to_bytes()` length.
         """
         n = max(1, len(self._articles))
         ids = _ids_bytes
@@ -507,11 +614,17 @@ class StoryIndex:
             ),
             "bands": sum(4 + ids(v) for v in self._bands.values()),
             "stories": sum(
-                len(k.encode()) + 12 + 12 * len(v.index) + len(v.latest.encode()) + 4 * len(v.years)
+                len(k.encode())
+                + 12
+                + v.index.nbytes
+                + v.weight.nbytes
+                + len(v.latest.encode())
+                + 4 * len(v.years)
                 for k, v in self._stories.items()
             ),
             "postings": sum(6 + ids(v) for v in self._postings.values()),
-            "df": 18 * len(self._vocabulary),  # feature id 6, index 4, count 4, share 4
+            # feature id 6, index 4, count 4, share 4, last seen 4; a free index 4
+            "df": 22 * len(self._vocabulary) + 4 * len(self._free),
             "days": sum(4 + ids(v) for v in self._days.values()),
         }
         per = {k: v / n for k, v in out.items()}

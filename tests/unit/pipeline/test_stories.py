@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import base64
 import math
+import random
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pytest
 
@@ -542,3 +544,101 @@ def test_a_sketch_keeps_the_heaviest_features_up_to_the_cap() -> None:
     lightest_kept = min(weight[f] for f in capped.features)
     assert all(weight[f] <= lightest_kept for f in set(full.features) - set(capped.features))
     assert capped.signature == full.signature  # near-copy detection sees the whole text
+
+
+class Unpruned(StoryIndex):
+    """The index as it was before the sweep at expiry: features and lists never go."""
+
+    def _sweep(self, before_day: int) -> None:
+        pass
+
+
+def synthetic_stream(days: int, *, returning: bool) -> list[Sketch]:
+    """A dated stream, 8 articles a day: one story running all along (20 features of its
+    own), two short stories starting each day (3 daily articles, 15 features of their own),
+    a copy every third day, and 10 features new to the stream in every article. With
+    `returning`, a short story's features are those of the story 20 days earlier: gone from
+    the index (horizon 7 days) and back."""
+    rng = random.Random(7)
+    fid = lambda: rng.getrandbits(48)  # noqa: E731
+    common = [fid() for _ in range(20)]  # each seen every day: never forgotten
+    running = [fid() for _ in range(20)]
+    templates: list[list[int]] = []
+    stream: list[Sketch] = []
+
+    def article(aid: str, day: float, own: list[int]) -> Sketch:
+        features = [*own, *rng.sample(common, 5), *(fid() for _ in range(10))]
+        n = len(features)
+        bands = tuple(rng.getrandbits(32) for _ in range(32))
+        signature = rng.randbytes(sig.NUM_PERM)
+        shares = tuple(rng.choice((40, 80, 120)) for _ in range(n))
+        return Sketch(aid, day, tuple(features), (1,) * n, (1.0,) * n, shares, bands, signature)
+
+    for d in range(days):
+        stream.append(article(f"run-{d}", d + 0.1, running))
+        for k in range(2):
+            story = 2 * d + k
+            own = templates[story - 40] if returning and story >= 40 else [fid() for _ in range(15)]
+            templates.append(own)
+            for later in range(3):
+                stream.append(article(f"s{story}-{later}", d + later + 0.2 + 0.1 * k, own))
+        if d % 3 == 2:
+            original = stream[-4]
+            stream.append(replace(original, id=f"copy-{d}", day=d + 0.9))
+    return sorted(stream, key=lambda s: (s.day, s.id))
+
+
+def test_the_sweep_at_expiry_keeps_memory_bounded_over_a_long_stream() -> None:
+    settings = DedupeSettings(horizon_days=7)
+    pruned, unpruned = StoryIndex(settings), Unpruned(settings)
+    stream = synthetic_stream(200, returning=False)
+    totals = {}
+    for s in stream:
+        pruned.observe(s)
+        unpruned.observe(s)
+        if s.id in ("run-50", "run-199"):
+            totals[s.id] = pruned.state_bytes()["total"] * len(pruned)
+    # A horizon of the stream brings ~8 days x (8 x 10 + 2 x 15) features; the running
+    # story's centroid holds up to 384 more. Without the sweep, all 200 days stay.
+    bound = 2_000
+    assert len(pruned._vocabulary) < bound < len(unpruned._vocabulary)
+    assert pruned._dense < bound  # forgotten indices are reused: the arrays stop growing
+    assert len(pruned._postings) < bound < len(unpruned._postings)
+    assert len(pruned._bands) < 8 * 9 * 32 < len(unpruned._bands)
+    assert totals["run-199"] < 1.2 * totals["run-50"]
+    assert len(pruned) == len(unpruned)
+
+
+@pytest.mark.parametrize("returning", [False, True], ids=["features-go", "features-come-back"])
+def test_the_sweep_at_expiry_changes_no_decision(returning: bool) -> None:
+    # The running story keeps, in its centroid, features that no kept article has: the
+    # sweep must not hand their dense indices to new features (its cosines would change).
+    settings = DedupeSettings(horizon_days=7)
+    pruned, unpruned = StoryIndex(settings), Unpruned(settings)
+    stream = synthetic_stream(120, returning=returning)
+    mine = [pruned.observe(s) for s in stream]
+    theirs = [unpruned.observe(s) for s in stream]
+    assert pruned._free or len(pruned._vocabulary) < len(unpruned._vocabulary)
+    assert {d.kind for d in mine} == {"new", "same_story", "duplicate"}
+    assert sum(d.story_id == "run-0" for d in mine) == 120
+    if not returning:  # the same scores to the last digit
+        assert mine == theirs
+        return
+    # A feature back after a horizon's absence counts its document frequency from 0, as
+    # after a restart: scores move a little, decisions do not.
+    assert [(d.kind, d.story_id, d.duplicate_of) for d in mine] == [
+        (d.kind, d.story_id, d.duplicate_of) for d in theirs
+    ]
+    assert mine != theirs
+    back = stream[-1].features[0]
+    assert pruned._df_of(back) < unpruned._df_of(back)
+
+
+def test_a_centroid_is_held_in_int32_and_float32_and_counted_as_held() -> None:
+    index = StoryIndex()
+    see(index, SEED_1)
+    see(index, SEED_2)
+    (story,) = index._stories.values()
+    assert (story.index.dtype, story.weight.dtype) == (np.int32, np.float32)
+    fixed = len("seed-1") + 12 + len(story.latest) + 4 * len(story.years)
+    assert index.state_bytes()["stories"] * len(index) == fixed + 8 * len(story.index)
