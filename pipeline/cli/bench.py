@@ -100,6 +100,13 @@ def bench_enrich(
     help="First seed of the held-out orders (training orders: 1000 on); another seed set "
     "shows how much a fold's verdict owes to the orders drawn.",
 )
+@click.option(
+    "--seed-sets",
+    default=1,
+    show_default=True,
+    help="Run the cross-validation under this many seed sets and pool each fold's "
+    "difference to the baseline over all of them (about a minute a set).",
+)
 @_data_dir_option
 @pass_settings
 def bench_dedupe(
@@ -108,6 +115,7 @@ def bench_dedupe(
     shuffles: int,
     folds: int,
     seed: int,
+    seed_sets: int,
     data_dir: Path | None,
 ) -> None:
     """Story decisions on labelled real news: cross-validated pair P/R/F1 against the
@@ -127,6 +135,7 @@ def bench_dedupe(
         shuffles=max(1, shuffles),
         folds=max(2, folds),
         seed=seed,
+        seed_sets=max(1, seed_sets),
         progress=lambda step: click.echo(f"… {step}", err=True),
     )
     for line in report.lines():

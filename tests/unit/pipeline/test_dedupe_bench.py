@@ -111,6 +111,32 @@ def test_the_report_gives_each_fold_against_the_baseline_and_the_mean_and_spread
     )
 
 
+def test_further_seed_sets_pool_each_folds_paired_difference() -> None:
+    def fold(k: int, ours: list[float], base: list[float]) -> FoldScores:
+        ours_scores = [PairScores(0.8, 0.9, f) for f in ours]
+        return FoldScores(
+            k, 6, 140, 0.14, ours_scores, 0.2, [PairScores(0.7, 0.9, f) for f in base]
+        )
+
+    report = DedupeReport(DedupeSettings(), orders=2)
+    report.folds = [fold(0, [0.9, 0.8], [0.7, 0.7]), fold(1, [0.6, 0.7], [0.5, 0.6])]
+    assert not any("seed sets" in line for line in report.lines())  # one set: nothing pooled
+    report.more_folds = [[fold(0, [0.8, 0.8], [0.7, 0.7]), fold(1, [0.4, 0.5], [0.6, 0.6])]]
+    lines = report.lines()
+    assert any(
+        "over 2 seed sets" in line and "4 held-out orders per fold" in line for line in lines
+    )
+    # fold 0: differences 0.2, 0.1, 0.1, 0.1; fold 1: 0.1, 0.1, -0.2, -0.1
+    assert any(
+        "fold 0: F1 0.825 | baseline 0.700 | +0.125 ± 0.025, ahead in 2 of 2 seed sets" in line
+        for line in lines
+    )
+    assert any("fold 1:" in line and "-0.025 ± 0.075, ahead in 1 of 2" in line for line in lines)
+    summary = next(line for line in lines if "pooled" in line)
+    assert "ahead on the pooled mean in 1 of 2 folds" in summary
+    assert "ahead in every fold in 1 of 2 seed sets" in summary
+
+
 def test_cross_validation_chooses_thresholds_on_the_other_folds_only() -> None:
     # Two topics of two events each; with 2 folds each fold is scored on a topic that the
     # thresholds never saw, and every article of that topic is scored once per order.
