@@ -116,5 +116,5 @@ async def dedupe(stream: StreamT[bytes]) -> None:
     async for events in batches:
         if STATE.stale:
             STATE.rebuild()
-        with in_flight(events):
-            await forward_batch(events, STAGE, STATE.decide)
+        with in_flight(events) as fresh:
+            await forward_batch(fresh, STAGE, STATE.decide)

@@ -82,10 +82,10 @@ async def enrich(stream: StreamT[bytes]) -> None:
     try:
         async for events in batches:
             started = time.perf_counter()
-            with in_flight(events):
+            with in_flight(events) as fresh:
                 outbox = Outbox()
                 accepted: _Taken = []
-                for event in events:
+                for event in fresh:
                     try:
                         accepted.append((event, decode_record(event.value, CleanArticle)))
                     except RejectedArticle as error:

@@ -48,9 +48,9 @@ async def store(stream: StreamT[bytes]) -> None:
         async for events in batches:
             started = time.perf_counter()
             batch: list[Article] = []
-            with in_flight(events):
+            with in_flight(events) as fresh:
                 letters = Outbox()
-                for event in events:
+                for event in fresh:
                     try:
                         batch.append(decode_record(event.value, Article))
                     except RejectedArticle as error:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import faust
+from mode.utils.objects import cached_property
+from mode.utils.queues import FlowControlEvent
 
 import schemas.codec  # noqa: F401 - registers the orjson codec before any record is used
 from pipeline.settings import Settings, load_settings
@@ -18,7 +20,30 @@ def broker_urls(bootstrap: str) -> list[str]:
     return [f"kafka://{host.strip()}" for host in bootstrap.split(",") if host.strip()]
 
 
-app = faust.App(
+class _FlowControl(FlowControlEvent):
+    """Faust's flow control, except that resuming a flow that is not suspended clears nothing.
+
+    Faust empties every agent's queue whenever flow is resumed (`FlowControlEvent.resume`).
+    After a rebalance that restores a table, it resumes flow twice: once to read the
+    changelog, and again once the stream partitions are resumed and sought, by which time
+    the queues hold records of the new assignment that Faust's consumer counts as read and
+    never fetches again (a restarted worker's first records, lost). A suspended flow was
+    already cleared by whoever suspended it (Faust does so on every revoke and on stop).
+    """
+
+    def resume(self) -> None:
+        if self.is_active():
+            return
+        super().resume()
+
+
+class _App(faust.App):
+    @cached_property
+    def flow_control(self) -> FlowControlEvent:
+        return _FlowControl(loop=self.loop)
+
+
+app = _App(
     settings.app_id,
     broker=broker_urls(settings.kafka_bootstrap),
     store="memory://",

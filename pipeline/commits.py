@@ -14,7 +14,8 @@ were never processed:
   committed offset is unknown or 0, and lets one missing offset through otherwise
   (`min(acked) - committed > 1`).
 
-Here an agent wraps each batch in `in_flight(events)`: its offsets are taken on entry, done
+Here an agent wraps each batch in `in_flight(events)` and works on the events it yields
+(a record delivered twice is worked on once): their offsets are taken on entry, done
 when the block ends normally (after every output is acknowledged by Kafka or the store's
 transaction committed), and released when it raises or is cancelled. A timer commits each
 assigned partition up to its ledger's commit point; a revoke commits first; an assignment
@@ -68,18 +69,25 @@ def _offsets_by_partition(events: Sequence[EventT[Any]]) -> dict[TP, list[int]]:
 
 
 @contextmanager
-def in_flight(events: Sequence[EventT[Any]]) -> Iterator[None]:
-    """Count `events` done when the block ends normally; released when it does not."""
-    by_tp = _offsets_by_partition(events)
-    for tp, offsets in by_tp.items():
-        LEDGER.taken(tp, offsets)
+def in_flight(events: Sequence[EventT[Any]]) -> Iterator[list[EventT[Any]]]:
+    """Yield the events to work on: those not in flight or done already (a record delivered
+    twice is worked on once). They count done when the block ends normally, and are
+    released when it does not."""
+    taken = {tp: LEDGER.take(tp, offsets) for tp, offsets in _offsets_by_partition(events).items()}
+    left = {tp: set(offsets) for tp, offsets in taken.items()}
+    fresh: list[EventT[Any]] = []
+    for event in events:
+        message = event.message
+        if message.offset in left[message.tp]:
+            left[message.tp].discard(message.offset)
+            fresh.append(event)
     try:
-        yield
+        yield fresh
     except BaseException:
-        for tp, offsets in by_tp.items():
+        for tp, offsets in taken.items():
             LEDGER.released(tp, offsets)
         raise
-    for tp, offsets in by_tp.items():
+    for tp, offsets in taken.items():
         LEDGER.done(tp, offsets)
 
 

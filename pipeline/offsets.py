@@ -95,6 +95,25 @@ class OffsetLedger(Generic[P]):
                 part.in_flight.add(offset)
                 part.highest_taken = max(part.highest_taken, offset)
 
+    def take(self, tp: P, offsets: Iterable[int]) -> list[int]:
+        """Take those of `offsets` that are not in flight or done already, and return them.
+
+        A consumer can deliver a record twice (Faust's seek when a restarted worker's streams
+        start, a re-read of a hole): the second copy is not worked on again."""
+        part = self._part(tp)
+        base = part.base
+        new = [
+            offset
+            for offset in dict.fromkeys(offsets)
+            if not (
+                (base is not None and offset < base)
+                or offset in part.done
+                or offset in part.in_flight
+            )
+        ]
+        self.taken(tp, new)
+        return new
+
     def done(self, tp: P, offsets: Iterable[int]) -> None:
         """Everything made of the records at `offsets` is safely in Kafka (or the store)."""
         part = self._part(tp)

@@ -159,5 +159,5 @@ async def relay(
     what arrived within `within` seconds, each forwarded and only then counted done."""
     batches = cast(Stream[bytes], stream).take_events(batch_size, within=within)
     async for events in batches:
-        with in_flight(events):  # done only once Kafka has every record made of them
-            await forward_batch(events, stage, transform)
+        with in_flight(events) as fresh:  # done only once Kafka has every record made of them
+            await forward_batch(fresh, stage, transform)

@@ -140,3 +140,31 @@ def test_a_batch_counts_done_only_when_its_block_ends_normally() -> None:
         pass
     assert LEDGER.base(tp) == 3
     LEDGER.forget(tp)
+
+
+def test_a_record_delivered_twice_is_worked_on_once() -> None:
+    tp = ("test.twice", 0)
+    LEDGER.start(tp, 0)
+    first = [_Event(tp, n) for n in range(4)]
+    with in_flight(first[:2]) as fresh:  # type: ignore[arg-type]
+        assert [e.message.offset for e in fresh] == [0, 1]
+        # Faust's seek hands 0-3 on again while 0 and 1 are still being worked on.
+        with in_flight(first) as again:  # type: ignore[arg-type]
+            assert [e.message.offset for e in again] == [2, 3]
+    assert LEDGER.base(tp) == 4
+    with in_flight([*first, _Event(tp, 4), _Event(tp, 4)]) as fresh:  # type: ignore[arg-type]
+        assert [e.message.offset for e in fresh] == [4]  # done ones and a repeat left out
+    assert LEDGER.base(tp) == 5
+    LEDGER.forget(tp)
+
+
+def test_a_released_record_delivered_again_is_worked_on() -> None:
+    tp = ("test.released", 0)
+    LEDGER.start(tp, 0)
+    events = [_Event(tp, n) for n in range(2)]
+    with pytest.raises(RuntimeError), in_flight(events):  # type: ignore[arg-type]
+        raise RuntimeError("the batch failed")
+    with in_flight(events) as fresh:  # type: ignore[arg-type]
+        assert len(fresh) == 2
+    assert LEDGER.base(tp) == 2
+    LEDGER.forget(tp)
